@@ -1,0 +1,252 @@
+//! NEON kernels.
+
+use crate::kernels::{Gemm, Isa, Kernels, scalar};
+use half::{bf16, f16};
+use std::arch::aarch64::*;
+
+/// Loads 4 `f32` lanes from 4 elements of the given type.
+trait Load4: Copy {
+    /// # Safety
+    /// `p` must point to 4 readable elements.
+    unsafe fn load4(p: *const Self) -> float32x4_t;
+}
+
+impl Load4 for f32 {
+    #[inline(always)]
+    unsafe fn load4(p: *const Self) -> float32x4_t {
+        // SAFETY: the caller guarantees 4 readable elements.
+        unsafe { vld1q_f32(p) }
+    }
+}
+
+impl Load4 for bf16 {
+    #[inline(always)]
+    unsafe fn load4(p: *const Self) -> float32x4_t {
+        // SAFETY: the caller guarantees 4 readable elements (8 bytes).
+        let h = unsafe { vld1_u16(p as *const u16) };
+        vreinterpretq_f32_u32(vshll_n_u16::<16>(h))
+    }
+}
+
+impl Load4 for f16 {
+    #[inline(always)]
+    unsafe fn load4(p: *const Self) -> float32x4_t {
+        // Half-precision vector types are not stable in Rust yet: widen
+        // through `half` (which uses the FP16 instructions when present).
+        let mut tmp = [0.0f32; 4];
+        // SAFETY: the caller guarantees 4 readable elements.
+        let src = unsafe { std::slice::from_raw_parts(p, 4) };
+        for (t, s) in tmp.iter_mut().zip(src) {
+            *t = s.to_f32();
+        }
+        // SAFETY: tmp holds 4 elements.
+        unsafe { vld1q_f32(tmp.as_ptr()) }
+    }
+}
+
+#[inline(always)]
+fn dot_generic<T: Load4>(w: &[T], x: &[f32], tail: fn(&[T], &[f32]) -> f32) -> f32 {
+    let n = w.len().min(x.len());
+    let (pw, px) = (w.as_ptr(), x.as_ptr());
+    let mut acc = [vdupq_n_f32(0.0); 4];
+    let mut i = 0;
+    // SAFETY (all loads below): i + 4 <= n within each step, and both slices
+    // hold at least n elements.
+    while i + 16 <= n {
+        for (k, a) in acc.iter_mut().enumerate() {
+            let o = i + 4 * k;
+            *a = vfmaq_f32(*a, unsafe { T::load4(pw.add(o)) }, unsafe {
+                f32::load4(px.add(o))
+            });
+        }
+        i += 16;
+    }
+    while i + 4 <= n {
+        acc[0] = vfmaq_f32(acc[0], unsafe { T::load4(pw.add(i)) }, unsafe {
+            f32::load4(px.add(i))
+        });
+        i += 4;
+    }
+    let v = vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3]));
+    vaddvq_f32(v) + tail(&w[i..n], &x[i..n])
+}
+
+fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    dot_generic(a, b, scalar::dot_f32)
+}
+
+fn dot_f16(w: &[f16], x: &[f32]) -> f32 {
+    dot_generic(w, x, scalar::dot_f16)
+}
+
+fn dot_bf16(w: &[bf16], x: &[f32]) -> f32 {
+    dot_generic(w, x, scalar::dot_bf16)
+}
+
+fn add(a: &[f32], b: &[f32], out: &mut [f32]) {
+    scalar::add(a, b, out)
+}
+
+fn mul(a: &[f32], b: &[f32], out: &mut [f32]) {
+    scalar::mul(a, b, out)
+}
+
+fn scale(a: &[f32], s: f32, out: &mut [f32]) {
+    scalar::scale(a, s, out)
+}
+
+fn max(x: &[f32]) -> f32 {
+    scalar::max(x)
+}
+
+/// `exp` of 4 lanes (Cephes' polynomial; see the x86 version for the range).
+#[inline(always)]
+fn exp4(x: float32x4_t) -> float32x4_t {
+    let x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(-87.336_54)), vdupq_n_f32(88.02));
+    let n = vrndnq_f32(vmulq_f32(x, vdupq_n_f32(std::f32::consts::LOG2_E)));
+    let r = vfmsq_f32(x, n, vdupq_n_f32(0.693_359_4));
+    let r = vfmsq_f32(r, n, vdupq_n_f32(-2.121_944_4e-4));
+    let mut p = vdupq_n_f32(1.987_569_1e-4);
+    for c in [
+        1.398_199_9e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
+        5.000_000_1e-1,
+    ] {
+        p = vfmaq_f32(vdupq_n_f32(c), p, r);
+    }
+    let r2 = vmulq_f32(r, r);
+    p = vfmaq_f32(vaddq_f32(r, vdupq_n_f32(1.0)), p, r2);
+    let e = vshlq_n_s32::<23>(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)));
+    vmulq_f32(p, vreinterpretq_f32_s32(e))
+}
+
+#[inline(always)]
+fn map4(x: &mut [f32], f: impl Fn(float32x4_t) -> float32x4_t, tail: fn(&mut [f32])) {
+    let mut chunks = x.chunks_exact_mut(4);
+    for c in &mut chunks {
+        // SAFETY: c holds exactly 4 elements.
+        unsafe { vst1q_f32(c.as_mut_ptr(), f(vld1q_f32(c.as_ptr()))) };
+    }
+    tail(chunks.into_remainder());
+}
+
+fn exp_shift_sum(x: &mut [f32], shift: f32) -> f32 {
+    let s = vdupq_n_f32(shift);
+    let mut acc = vdupq_n_f32(0.0);
+    let mut chunks = x.chunks_exact_mut(4);
+    for c in &mut chunks {
+        // SAFETY: c holds exactly 4 elements.
+        let v = exp4(vsubq_f32(unsafe { vld1q_f32(c.as_ptr()) }, s));
+        acc = vaddq_f32(acc, v);
+        // SAFETY: as above.
+        unsafe { vst1q_f32(c.as_mut_ptr(), v) };
+    }
+    vaddvq_f32(acc) + scalar::exp_shift_sum(chunks.into_remainder(), shift)
+}
+
+fn silu(x: &mut [f32]) {
+    let one = vdupq_n_f32(1.0);
+    map4(
+        x,
+        |v| vdivq_f32(v, vaddq_f32(one, exp4(vnegq_f32(v)))),
+        scalar::silu,
+    );
+}
+
+fn gelu_tanh(x: &mut [f32]) {
+    let (half, one, two) = (vdupq_n_f32(0.5), vdupq_n_f32(1.0), vdupq_n_f32(2.0));
+    let (k, c) = (vdupq_n_f32(scalar::SQRT_2_OVER_PI), vdupq_n_f32(0.044715));
+    map4(
+        x,
+        |v| {
+            let v3 = vmulq_f32(vmulq_f32(v, v), v);
+            let y = vmulq_f32(k, vfmaq_f32(v, c, v3));
+            let e = exp4(vmulq_f32(two, y));
+            let t = vsubq_f32(one, vdivq_f32(two, vaddq_f32(e, one)));
+            vmulq_f32(vmulq_f32(half, v), vaddq_f32(one, t))
+        },
+        scalar::gelu_tanh,
+    );
+}
+
+fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
+    scalar::f16_to_f32(src, dst)
+}
+
+fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) {
+    let n = src.len().min(dst.len());
+    let mut i = 0;
+    while i + 4 <= n {
+        // SAFETY: i + 4 <= n and both slices hold n elements.
+        unsafe { vst1q_f32(dst.as_mut_ptr().add(i), bf16::load4(src.as_ptr().add(i))) };
+        i += 4;
+    }
+    scalar::bf16_to_f32(&src[i..n], &mut dst[i..n]);
+}
+
+const MR: usize = 8;
+const NR: usize = 8;
+
+fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
+    scalar::check_tile(kc, MR, NR, a, b, c, ldc);
+    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+    let mut acc = [[vdupq_n_f32(0.0); 2]; MR];
+    for p in 0..kc {
+        // SAFETY: check_tile guarantees kc * NR elements in b and kc * MR in a.
+        let (b0, b1) = unsafe { (vld1q_f32(pb.add(p * NR)), vld1q_f32(pb.add(p * NR + 4))) };
+        // SAFETY: as above.
+        let (a0, a1) = unsafe { (vld1q_f32(pa.add(p * MR)), vld1q_f32(pa.add(p * MR + 4))) };
+        for (i, row) in acc.iter_mut().enumerate() {
+            let av = if i < 4 { a0 } else { a1 };
+            let av = match i % 4 {
+                0 => vdupq_laneq_f32::<0>(av),
+                1 => vdupq_laneq_f32::<1>(av),
+                2 => vdupq_laneq_f32::<2>(av),
+                _ => vdupq_laneq_f32::<3>(av),
+            };
+            row[0] = vfmaq_f32(row[0], av, b0);
+            row[1] = vfmaq_f32(row[1], av, b1);
+        }
+    }
+    for (i, row) in acc.iter().enumerate() {
+        for (h, &v) in row.iter().enumerate() {
+            // SAFETY: check_tile guarantees (MR - 1) * ldc + NR elements in c.
+            unsafe {
+                let q = pc.add(i * ldc + 4 * h);
+                let v = if accumulate {
+                    vaddq_f32(vld1q_f32(q), v)
+                } else {
+                    v
+                };
+                vst1q_f32(q, v);
+            }
+        }
+    }
+}
+
+/// The NEON kernel table; reachable only through `kernels_for(Isa::Neon)`.
+pub(crate) static KERNELS: Kernels = Kernels {
+    isa: Isa::Neon,
+    dot_f32,
+    dot_f16,
+    dot_bf16,
+    add,
+    mul,
+    scale,
+    max,
+    exp_shift_sum,
+    silu,
+    gelu_tanh,
+    f16_to_f32,
+    bf16_to_f32,
+    gemm: Gemm {
+        mr: MR,
+        nr: NR,
+        kc: 256,
+        mc: 64,
+        nc: 1024,
+        kernel: gemm_ukernel,
+    },
+};

@@ -1,0 +1,269 @@
+//! AVX-512 (F, BW, VL, DQ) kernels, with F16C for half precision.
+
+use super::exp::exp512;
+use crate::kernels::{Gemm, Isa, Kernels, scalar};
+use half::{bf16, f16};
+use std::arch::x86_64::*;
+
+/// Loads 16 `f32` lanes from a pointer to 16 elements of the given type.
+macro_rules! load16 {
+    (f32, $p:expr) => {
+        // SAFETY: the caller guarantees 16 readable elements at $p.
+        unsafe { _mm512_loadu_ps($p) }
+    };
+    (f16, $p:expr) => {
+        // SAFETY: the caller guarantees 16 readable elements (32 bytes) at $p.
+        _mm512_cvtph_ps(unsafe { _mm256_loadu_si256($p as *const __m256i) })
+    };
+    (bf16, $p:expr) => {
+        // SAFETY: the caller guarantees 16 readable elements (32 bytes) at $p.
+        _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(unsafe {
+            _mm256_loadu_si256($p as *const __m256i)
+        })))
+    };
+}
+
+macro_rules! dot_kernel {
+    ($name:ident, $impl_name:ident, $t:ident, $scalar:path) => {
+        #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
+        fn $impl_name(w: &[$t], x: &[f32]) -> f32 {
+            let n = w.len().min(x.len());
+            let (pw, px) = (w.as_ptr(), x.as_ptr());
+            let mut acc = [_mm512_setzero_ps(); 4];
+            let mut i = 0;
+            // The loads below read 16 elements at i + 16k <= n - 16: inside both slices.
+            while i + 64 <= n {
+                for (k, a) in acc.iter_mut().enumerate() {
+                    let o = i + 16 * k;
+                    *a = _mm512_fmadd_ps(load16!($t, pw.add(o)), load16!(f32, px.add(o)), *a);
+                }
+                i += 64;
+            }
+            while i + 16 <= n {
+                acc[0] = _mm512_fmadd_ps(load16!($t, pw.add(i)), load16!(f32, px.add(i)), acc[0]);
+                i += 16;
+            }
+            let v = _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3]));
+            _mm512_reduce_add_ps(v) + $scalar(&w[i..n], &x[i..n])
+        }
+
+        fn $name(w: &[$t], x: &[f32]) -> f32 {
+            // SAFETY: this table is handed out only on CPUs with AVX-512 F/BW/VL/DQ, FMA and F16C.
+            unsafe { $impl_name(w, x) }
+        }
+    };
+}
+
+dot_kernel!(dot_f32, dot_f32_avx512, f32, scalar::dot_f32);
+dot_kernel!(dot_f16, dot_f16_avx512, f16, scalar::dot_f16);
+dot_kernel!(dot_bf16, dot_bf16_avx512, bf16, scalar::dot_bf16);
+
+/// Compiles a portable loop for AVX-512 (LLVM vectorises the inlined body).
+macro_rules! autovec {
+    ($name:ident, $impl_name:ident, ($($arg:ident: $ty:ty),*) -> $ret:ty, $body:path) => {
+        #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
+        fn $impl_name($($arg: $ty),*) -> $ret {
+            $body($($arg),*)
+        }
+        fn $name($($arg: $ty),*) -> $ret {
+            // SAFETY: this table is handed out only on CPUs with AVX-512 F/BW/VL/DQ.
+            unsafe { $impl_name($($arg),*) }
+        }
+    };
+}
+
+autovec!(add, add_avx512, (a: &[f32], b: &[f32], out: &mut [f32]) -> (), scalar::add);
+autovec!(mul, mul_avx512, (a: &[f32], b: &[f32], out: &mut [f32]) -> (), scalar::mul);
+autovec!(scale, scale_avx512, (a: &[f32], s: f32, out: &mut [f32]) -> (), scalar::scale);
+autovec!(max, max_avx512, (x: &[f32]) -> f32, scalar::max);
+
+/// Applies `f` to every full 16-lane chunk of `x` and `tail` to the rest.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn map16(x: &mut [f32], f: impl Fn(__m512) -> __m512, tail: fn(&mut [f32])) {
+    let mut chunks = x.chunks_exact_mut(16);
+    for c in &mut chunks {
+        // SAFETY: c holds exactly 16 elements.
+        let v = unsafe { _mm512_loadu_ps(c.as_ptr()) };
+        // SAFETY: as above.
+        unsafe { _mm512_storeu_ps(c.as_mut_ptr(), f(v)) };
+    }
+    tail(chunks.into_remainder());
+}
+
+#[target_feature(enable = "avx512f")]
+fn exp_shift_sum_avx512(x: &mut [f32], shift: f32) -> f32 {
+    let s = _mm512_set1_ps(shift);
+    let mut acc = _mm512_setzero_ps();
+    let mut chunks = x.chunks_exact_mut(16);
+    for c in &mut chunks {
+        // SAFETY: c holds exactly 16 elements.
+        let v = exp512(_mm512_sub_ps(unsafe { _mm512_loadu_ps(c.as_ptr()) }, s));
+        acc = _mm512_add_ps(acc, v);
+        // SAFETY: as above.
+        unsafe { _mm512_storeu_ps(c.as_mut_ptr(), v) };
+    }
+    _mm512_reduce_add_ps(acc) + scalar::exp_shift_sum(chunks.into_remainder(), shift)
+}
+
+fn exp_shift_sum(x: &mut [f32], shift: f32) -> f32 {
+    // SAFETY: this table is handed out only on CPUs with AVX-512 F.
+    unsafe { exp_shift_sum_avx512(x, shift) }
+}
+
+#[target_feature(enable = "avx512f")]
+fn silu_avx512(x: &mut [f32]) {
+    let one = _mm512_set1_ps(1.0);
+    map16(
+        x,
+        |v| {
+            _mm512_div_ps(
+                v,
+                _mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), v))),
+            )
+        },
+        scalar::silu,
+    );
+}
+
+fn silu(x: &mut [f32]) {
+    // SAFETY: this table is handed out only on CPUs with AVX-512 F.
+    unsafe { silu_avx512(x) }
+}
+
+#[target_feature(enable = "avx512f")]
+fn gelu_tanh_avx512(x: &mut [f32]) {
+    let (half, one, two) = (
+        _mm512_set1_ps(0.5),
+        _mm512_set1_ps(1.0),
+        _mm512_set1_ps(2.0),
+    );
+    let (k, c) = (
+        _mm512_set1_ps(scalar::SQRT_2_OVER_PI),
+        _mm512_set1_ps(0.044715),
+    );
+    map16(
+        x,
+        |v| {
+            let v3 = _mm512_mul_ps(_mm512_mul_ps(v, v), v);
+            let y = _mm512_mul_ps(k, _mm512_fmadd_ps(c, v3, v));
+            // tanh(y) = 1 - 2 / (exp(2y) + 1)
+            let e = exp512(_mm512_mul_ps(two, y));
+            let t = _mm512_sub_ps(one, _mm512_div_ps(two, _mm512_add_ps(e, one)));
+            _mm512_mul_ps(_mm512_mul_ps(half, v), _mm512_add_ps(one, t))
+        },
+        scalar::gelu_tanh,
+    );
+}
+
+fn gelu_tanh(x: &mut [f32]) {
+    // SAFETY: this table is handed out only on CPUs with AVX-512 F.
+    unsafe { gelu_tanh_avx512(x) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
+fn f16_to_f32_avx512(src: &[f16], dst: &mut [f32]) {
+    let n = src.len().min(dst.len());
+    let mut i = 0;
+    while i + 16 <= n {
+        // i + 16 <= n and both slices hold n elements.
+        let v = load16!(f16, src.as_ptr().add(i));
+        // SAFETY: as above.
+        unsafe { _mm512_storeu_ps(dst.as_mut_ptr().add(i), v) };
+        i += 16;
+    }
+    scalar::f16_to_f32(&src[i..n], &mut dst[i..n]);
+}
+
+fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
+    // SAFETY: this table is handed out only on CPUs with AVX-512 F and F16C.
+    unsafe { f16_to_f32_avx512(src, dst) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
+fn bf16_to_f32_avx512(src: &[bf16], dst: &mut [f32]) {
+    let n = src.len().min(dst.len());
+    let mut i = 0;
+    while i + 16 <= n {
+        // i + 16 <= n and both slices hold n elements.
+        let v = load16!(bf16, src.as_ptr().add(i));
+        // SAFETY: as above.
+        unsafe { _mm512_storeu_ps(dst.as_mut_ptr().add(i), v) };
+        i += 16;
+    }
+    scalar::bf16_to_f32(&src[i..n], &mut dst[i..n]);
+}
+
+fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) {
+    // SAFETY: this table is handed out only on CPUs with AVX-512 F.
+    unsafe { bf16_to_f32_avx512(src, dst) }
+}
+
+const MR: usize = 12;
+const NR: usize = 32;
+
+#[target_feature(enable = "avx512f")]
+fn gemm_12x32(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
+    scalar::check_tile(kc, MR, NR, a, b, c, ldc);
+    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
+    for p in 0..kc {
+        // SAFETY: check_tile guarantees kc * NR elements in b and kc * MR in a.
+        let (b0, b1) = unsafe {
+            (
+                _mm512_loadu_ps(pb.add(p * NR)),
+                _mm512_loadu_ps(pb.add(p * NR + 16)),
+            )
+        };
+        for (i, row) in acc.iter_mut().enumerate() {
+            // SAFETY: as above.
+            let av = _mm512_set1_ps(unsafe { *pa.add(p * MR + i) });
+            row[0] = _mm512_fmadd_ps(av, b0, row[0]);
+            row[1] = _mm512_fmadd_ps(av, b1, row[1]);
+        }
+    }
+    for (i, row) in acc.iter().enumerate() {
+        for (h, &v) in row.iter().enumerate() {
+            // SAFETY: check_tile guarantees (MR - 1) * ldc + NR elements in c.
+            unsafe {
+                let q = pc.add(i * ldc + 16 * h);
+                let v = if accumulate {
+                    _mm512_add_ps(_mm512_loadu_ps(q), v)
+                } else {
+                    v
+                };
+                _mm512_storeu_ps(q, v);
+            }
+        }
+    }
+}
+
+fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
+    // SAFETY: this table is handed out only on CPUs with AVX-512 F.
+    unsafe { gemm_12x32(kc, a, b, c, ldc, accumulate) }
+}
+
+/// The AVX-512 kernel table; reachable only through `kernels_for(Isa::Avx512)`.
+pub(crate) static KERNELS: Kernels = Kernels {
+    isa: Isa::Avx512,
+    dot_f32,
+    dot_f16,
+    dot_bf16,
+    add,
+    mul,
+    scale,
+    max,
+    exp_shift_sum,
+    silu,
+    gelu_tanh,
+    f16_to_f32,
+    bf16_to_f32,
+    gemm: Gemm {
+        mr: MR,
+        nr: NR,
+        kc: 256,
+        mc: 144,
+        nc: 2048,
+        kernel: gemm_ukernel,
+    },
+};
