@@ -1,0 +1,4 @@
+//! # realizar-stats
+//!
+//! Benchmark statistics (work in progress).
+#![warn(missing_docs)]
