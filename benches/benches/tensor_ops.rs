@@ -1,1 +1,199 @@
+//! Suite `tensor_ops`: tensor creation and access, matvec and matmul, and the
+//! machine's memory bandwidth (STREAM copy/triad) as the yardstick for matvec.
+//!
+//! Run: `cargo bench -p realizar-benches --bench tensor_ops` (add a filter
+//! such as `-- matmul` for one group). Peers measured in the same run:
+//! the `gemm` crate for matmul, and copy/triad loops for bandwidth.
 
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use realizar_benches::random_f32;
+use realizar_tensor::{DType, Tensor, ops, parallel};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn tensor_creation(c: &mut Criterion) {
+    let mut g = c.benchmark_group("tensor_creation");
+    for n in [10usize, 100, 1000, 10000] {
+        let data = random_f32(n, 1);
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+            // The Vec is made outside the timed part: this measures building
+            // the tensor around data the caller owns (no copy).
+            b.iter_batched(
+                || data.clone(),
+                |d| black_box(Tensor::from_vec(&[n], black_box(d)).unwrap()),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("tensor_zeros");
+    for n in [10usize, 10000] {
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+            b.iter(|| black_box(Tensor::zeros(&[black_box(n)]).unwrap()))
+        });
+    }
+    g.finish();
+}
+
+fn access(c: &mut Criterion) {
+    let t = Tensor::from_vec(&[64, 64], random_f32(64 * 64, 2)).unwrap();
+    c.bench_function("shape_access", |b| {
+        b.iter(|| black_box(black_box(&t).shape()))
+    });
+    c.bench_function("indexing", |b| {
+        b.iter(|| black_box(black_box(&t).get(black_box(&[17, 42]))))
+    });
+}
+
+fn matvec(c: &mut Criterion) {
+    let (rows, cols) = (4096usize, 4096usize);
+    let w32 = Tensor::from_vec(&[rows, cols], random_f32(rows * cols, 3)).unwrap();
+    let x = random_f32(cols, 4);
+    let mut y = vec![0.0f32; rows];
+    let mut g = c.benchmark_group("matvec");
+    g.sample_size(50).measurement_time(Duration::from_secs(4));
+    for dtype in [DType::F32, DType::F16, DType::BF16] {
+        let w = w32.to_dtype(dtype);
+        g.throughput(Throughput::Bytes(
+            (rows * cols * dtype.size_in_bytes()) as u64,
+        ));
+        for threads in [1usize, 2] {
+            let id = format!("{dtype}/{rows}x{cols}/{threads}t");
+            g.bench_function(id, |b| {
+                parallel::with_threads(threads, || {
+                    b.iter(|| ops::matvec(black_box(&w), black_box(&x), black_box(&mut y)).unwrap())
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+/// STREAM-style copy (`b = a`) and triad (`a = b + s c`) on arrays far larger
+/// than the caches, with the pool's threads: the memory bandwidth matvec is
+/// measured against. Bytes are counted as STREAM does (2 and 3 arrays).
+fn membw(c: &mut Criterion) {
+    use rayon::prelude::*;
+    let n = 1usize << 24; // 64 MiB per array
+    let a = random_f32(n, 5);
+    let mut b = vec![0.0f32; n];
+    let cc = random_f32(n, 6);
+    let threads = parallel::num_threads();
+    let chunk = n.div_ceil(threads);
+    let mut g = c.benchmark_group("membw");
+    g.sample_size(30).measurement_time(Duration::from_secs(4));
+    g.throughput(Throughput::Bytes((2 * n * 4) as u64));
+    g.bench_function(format!("copy/{threads}t"), |bn| {
+        bn.iter(|| {
+            parallel::pool().install(|| {
+                b.par_chunks_mut(chunk)
+                    .zip(a.par_chunks(chunk))
+                    .for_each(|(d, s)| d.copy_from_slice(s))
+            });
+            black_box(&mut b);
+        })
+    });
+    g.throughput(Throughput::Bytes((3 * n * 4) as u64));
+    let mut out = vec![0.0f32; n];
+    g.bench_function(format!("triad/{threads}t"), |bn| {
+        bn.iter(|| {
+            parallel::pool().install(|| {
+                out.par_chunks_mut(chunk)
+                    .zip(a.par_chunks(chunk).zip(cc.par_chunks(chunk)))
+                    .for_each(|(o, (x, y))| {
+                        for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
+                            *o = x + 3.0 * y;
+                        }
+                    })
+            });
+            black_box(&mut out);
+        })
+    });
+    g.finish();
+}
+
+fn matmul(c: &mut Criterion) {
+    let mut g = c.benchmark_group("matmul");
+    g.sample_size(20).measurement_time(Duration::from_secs(5));
+    for n in [512usize, 1024] {
+        let a = random_f32(n * n, 7);
+        let bm = random_f32(n * n, 8);
+        let mut out = vec![0.0f32; n * n];
+        // Throughput in "elements" = floating-point operations (2 n^3).
+        g.throughput(Throughput::Elements(2 * (n * n * n) as u64));
+        for threads in [1usize, 2] {
+            g.bench_function(format!("realizar/{n}/{threads}t"), |b| {
+                parallel::with_threads(threads, || {
+                    b.iter(|| {
+                        ops::matmul::gemm(
+                            n,
+                            n,
+                            n,
+                            black_box(&a),
+                            black_box(&bm),
+                            ops::BLayout::KxN,
+                            &mut out,
+                        )
+                        .unwrap()
+                    })
+                })
+            });
+            let par = if threads == 1 {
+                gemm::Parallelism::None
+            } else {
+                gemm::Parallelism::Rayon(threads)
+            };
+            g.bench_function(format!("gemm_crate/{n}/{threads}t"), |b| {
+                b.iter(|| {
+                    // SAFETY: all three matrices are n x n, row-major (row stride n, column stride 1).
+                    unsafe {
+                        gemm::gemm(
+                            n,
+                            n,
+                            n,
+                            out.as_mut_ptr(),
+                            1,
+                            n as isize,
+                            false,
+                            black_box(a.as_ptr()),
+                            1,
+                            n as isize,
+                            black_box(bm.as_ptr()),
+                            1,
+                            n as isize,
+                            0.0f32,
+                            1.0f32,
+                            false,
+                            false,
+                            false,
+                            par,
+                        )
+                    }
+                })
+            });
+        }
+        // Mixed precision: bf16 weights as a linear layer (x Wᵀ).
+        let wbf = Tensor::from_vec(&[n, n], bm.clone())
+            .unwrap()
+            .to_dtype(DType::BF16);
+        let wbf = wbf.as_slice::<realizar_tensor::bf16>().unwrap();
+        g.bench_function(format!("realizar_bf16_nxk/{n}/2t"), |b| {
+            b.iter(|| {
+                ops::matmul::gemm(
+                    n,
+                    n,
+                    n,
+                    black_box(&a),
+                    black_box(wbf),
+                    ops::BLayout::NxK,
+                    &mut out,
+                )
+                .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, tensor_creation, access, matvec, membw, matmul);
+criterion_main!(benches);

@@ -100,6 +100,7 @@ struct CWriter {
 }
 
 impl CWriter {
+    #[allow(clippy::too_many_arguments)]
     /// Adds (or stores) `tile` (row stride `nr`) into C at `(i0, j0)`, `rows x cols`.
     fn put(
         &self,

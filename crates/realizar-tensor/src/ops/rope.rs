@@ -38,7 +38,7 @@ impl Rope {
         theta: f32,
         layout: RopeLayout,
     ) -> Result<Rope> {
-        if head_dim == 0 || rot_dim == 0 || rot_dim % 2 != 0 || rot_dim > head_dim {
+        if head_dim == 0 || rot_dim == 0 || !rot_dim.is_multiple_of(2) || rot_dim > head_dim {
             return Err(Error::InvalidArgument {
                 op: "rope",
                 reason: format!("need an even rot_dim in 1..={head_dim}, got {rot_dim}"),
@@ -63,7 +63,7 @@ impl Rope {
 
     /// Rotates every head in `x` (`n_heads * head_dim` elements) for position `pos`.
     pub fn apply(&self, x: &mut [f32], pos: usize) -> Result<()> {
-        if x.len() % self.head_dim != 0 {
+        if !x.len().is_multiple_of(self.head_dim) {
             return Err(Error::ShapeMismatch {
                 op: "rope",
                 lhs: vec![x.len()],

@@ -4,84 +4,66 @@ use crate::kernels::{Gemm, Isa, Kernels, scalar};
 use half::{bf16, f16};
 use std::arch::aarch64::*;
 
-/// Loads 4 `f32` lanes from 4 elements of the given type.
-trait Load4: Copy {
-    /// # Safety
-    /// `p` must point to 4 readable elements.
-    unsafe fn load4(p: *const Self) -> float32x4_t;
-}
-
-impl Load4 for f32 {
-    #[inline(always)]
-    unsafe fn load4(p: *const Self) -> float32x4_t {
-        // SAFETY: the caller guarantees 4 readable elements.
-        unsafe { vld1q_f32(p) }
-    }
-}
-
-impl Load4 for bf16 {
-    #[inline(always)]
-    unsafe fn load4(p: *const Self) -> float32x4_t {
-        // SAFETY: the caller guarantees 4 readable elements (8 bytes).
-        let h = unsafe { vld1_u16(p as *const u16) };
-        vreinterpretq_f32_u32(vshll_n_u16::<16>(h))
-    }
-}
-
-impl Load4 for f16 {
-    #[inline(always)]
-    unsafe fn load4(p: *const Self) -> float32x4_t {
+/// Loads 4 `f32` lanes from a pointer to 4 elements of the given type.
+macro_rules! load4 {
+    (f32, $p:expr) => {
+        // SAFETY: the caller guarantees 4 readable elements at $p.
+        unsafe { vld1q_f32($p) }
+    };
+    (bf16, $p:expr) => {
+        // SAFETY: the caller guarantees 4 readable elements (8 bytes) at $p.
+        vreinterpretq_f32_u32(vshll_n_u16::<16>(unsafe { vld1_u16($p as *const u16) }))
+    };
+    (f16, $p:expr) => {{
         // Half-precision vector types are not stable in Rust yet: widen
-        // through `half` (which uses the FP16 instructions when present).
-        let mut tmp = [0.0f32; 4];
-        // SAFETY: the caller guarantees 4 readable elements.
-        let src = unsafe { std::slice::from_raw_parts(p, 4) };
-        for (t, s) in tmp.iter_mut().zip(src) {
-            *t = s.to_f32();
-        }
+        // through `half`, then load.
+        // SAFETY: the caller guarantees 4 readable elements at $p.
+        let src = unsafe { std::slice::from_raw_parts($p, 4) };
+        let tmp: [f32; 4] = [
+            src[0].to_f32(),
+            src[1].to_f32(),
+            src[2].to_f32(),
+            src[3].to_f32(),
+        ];
         // SAFETY: tmp holds 4 elements.
         unsafe { vld1q_f32(tmp.as_ptr()) }
-    }
+    }};
 }
 
-#[inline(always)]
-fn dot_generic<T: Load4>(w: &[T], x: &[f32], tail: fn(&[T], &[f32]) -> f32) -> f32 {
-    let n = w.len().min(x.len());
-    let (pw, px) = (w.as_ptr(), x.as_ptr());
-    let mut acc = [vdupq_n_f32(0.0); 4];
-    let mut i = 0;
-    // SAFETY (all loads below): i + 4 <= n within each step, and both slices
-    // hold at least n elements.
-    while i + 16 <= n {
-        for (k, a) in acc.iter_mut().enumerate() {
-            let o = i + 4 * k;
-            *a = vfmaq_f32(*a, unsafe { T::load4(pw.add(o)) }, unsafe {
-                f32::load4(px.add(o))
-            });
+macro_rules! dot_kernel {
+    ($name:ident, $impl_name:ident, $t:ident, $scalar:path) => {
+        #[target_feature(enable = "neon")]
+        fn $impl_name(w: &[$t], x: &[f32]) -> f32 {
+            let n = w.len().min(x.len());
+            let (pw, px) = (w.as_ptr(), x.as_ptr());
+            let mut acc = [vdupq_n_f32(0.0); 4];
+            let mut i = 0;
+            // The loads below read 4 elements at i + 4k <= n - 4: inside both slices.
+            while i + 16 <= n {
+                for (k, a) in acc.iter_mut().enumerate() {
+                    let o = i + 4 * k;
+                    *a = vfmaq_f32(*a, load4!($t, pw.add(o)), load4!(f32, px.add(o)));
+                }
+                i += 16;
+            }
+            while i + 4 <= n {
+                acc[0] = vfmaq_f32(acc[0], load4!($t, pw.add(i)), load4!(f32, px.add(i)));
+                i += 4;
+            }
+            let v = vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3]));
+            vaddvq_f32(v) + $scalar(&w[i..n], &x[i..n])
         }
-        i += 16;
-    }
-    while i + 4 <= n {
-        acc[0] = vfmaq_f32(acc[0], unsafe { T::load4(pw.add(i)) }, unsafe {
-            f32::load4(px.add(i))
-        });
-        i += 4;
-    }
-    let v = vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3]));
-    vaddvq_f32(v) + tail(&w[i..n], &x[i..n])
+
+        fn $name(w: &[$t], x: &[f32]) -> f32 {
+            // SAFETY: this table is handed out only on CPUs with NEON.
+            unsafe { $impl_name(w, x) }
+        }
+    };
 }
 
-fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    dot_generic(a, b, scalar::dot_f32)
-}
-
-fn dot_f16(w: &[f16], x: &[f32]) -> f32 {
-    dot_generic(w, x, scalar::dot_f16)
-}
-
-fn dot_bf16(w: &[bf16], x: &[f32]) -> f32 {
-    dot_generic(w, x, scalar::dot_bf16)
-}
+dot_kernel!(dot_f32, dot_f32_neon, f32, scalar::dot_f32);
+dot_kernel!(dot_f16, dot_f16_neon, f16, scalar::dot_f16);
+dot_kernel!(dot_bf16, dot_bf16_neon, bf16, scalar::dot_bf16);
 
 fn add(a: &[f32], b: &[f32], out: &mut [f32]) {
     scalar::add(a, b, out)
@@ -100,7 +82,8 @@ fn max(x: &[f32]) -> f32 {
 }
 
 /// `exp` of 4 lanes (Cephes' polynomial; see the x86 version for the range).
-#[inline(always)]
+#[inline]
+#[target_feature(enable = "neon")]
 fn exp4(x: float32x4_t) -> float32x4_t {
     let x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(-87.336_54)), vdupq_n_f32(88.02));
     let n = vrndnq_f32(vmulq_f32(x, vdupq_n_f32(std::f32::consts::LOG2_E)));
@@ -122,17 +105,21 @@ fn exp4(x: float32x4_t) -> float32x4_t {
     vmulq_f32(p, vreinterpretq_f32_s32(e))
 }
 
-#[inline(always)]
+#[inline]
+#[target_feature(enable = "neon")]
 fn map4(x: &mut [f32], f: impl Fn(float32x4_t) -> float32x4_t, tail: fn(&mut [f32])) {
     let mut chunks = x.chunks_exact_mut(4);
     for c in &mut chunks {
         // SAFETY: c holds exactly 4 elements.
-        unsafe { vst1q_f32(c.as_mut_ptr(), f(vld1q_f32(c.as_ptr()))) };
+        let v = unsafe { vld1q_f32(c.as_ptr()) };
+        // SAFETY: as above.
+        unsafe { vst1q_f32(c.as_mut_ptr(), f(v)) };
     }
     tail(chunks.into_remainder());
 }
 
-fn exp_shift_sum(x: &mut [f32], shift: f32) -> f32 {
+#[target_feature(enable = "neon")]
+fn exp_shift_sum_neon(x: &mut [f32], shift: f32) -> f32 {
     let s = vdupq_n_f32(shift);
     let mut acc = vdupq_n_f32(0.0);
     let mut chunks = x.chunks_exact_mut(4);
@@ -146,7 +133,13 @@ fn exp_shift_sum(x: &mut [f32], shift: f32) -> f32 {
     vaddvq_f32(acc) + scalar::exp_shift_sum(chunks.into_remainder(), shift)
 }
 
-fn silu(x: &mut [f32]) {
+fn exp_shift_sum(x: &mut [f32], shift: f32) -> f32 {
+    // SAFETY: this table is handed out only on CPUs with NEON.
+    unsafe { exp_shift_sum_neon(x, shift) }
+}
+
+#[target_feature(enable = "neon")]
+fn silu_neon(x: &mut [f32]) {
     let one = vdupq_n_f32(1.0);
     map4(
         x,
@@ -155,7 +148,13 @@ fn silu(x: &mut [f32]) {
     );
 }
 
-fn gelu_tanh(x: &mut [f32]) {
+fn silu(x: &mut [f32]) {
+    // SAFETY: this table is handed out only on CPUs with NEON.
+    unsafe { silu_neon(x) }
+}
+
+#[target_feature(enable = "neon")]
+fn gelu_tanh_neon(x: &mut [f32]) {
     let (half, one, two) = (vdupq_n_f32(0.5), vdupq_n_f32(1.0), vdupq_n_f32(2.0));
     let (k, c) = (vdupq_n_f32(scalar::SQRT_2_OVER_PI), vdupq_n_f32(0.044715));
     map4(
@@ -163,6 +162,7 @@ fn gelu_tanh(x: &mut [f32]) {
         |v| {
             let v3 = vmulq_f32(vmulq_f32(v, v), v);
             let y = vmulq_f32(k, vfmaq_f32(v, c, v3));
+            // tanh(y) = 1 - 2 / (exp(2y) + 1)
             let e = exp4(vmulq_f32(two, y));
             let t = vsubq_f32(one, vdivq_f32(two, vaddq_f32(e, one)));
             vmulq_f32(vmulq_f32(half, v), vaddq_f32(one, t))
@@ -171,25 +171,39 @@ fn gelu_tanh(x: &mut [f32]) {
     );
 }
 
+fn gelu_tanh(x: &mut [f32]) {
+    // SAFETY: this table is handed out only on CPUs with NEON.
+    unsafe { gelu_tanh_neon(x) }
+}
+
 fn f16_to_f32(src: &[f16], dst: &mut [f32]) {
     scalar::f16_to_f32(src, dst)
 }
 
-fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) {
+#[target_feature(enable = "neon")]
+fn bf16_to_f32_neon(src: &[bf16], dst: &mut [f32]) {
     let n = src.len().min(dst.len());
     let mut i = 0;
     while i + 4 <= n {
-        // SAFETY: i + 4 <= n and both slices hold n elements.
-        unsafe { vst1q_f32(dst.as_mut_ptr().add(i), bf16::load4(src.as_ptr().add(i))) };
+        // i + 4 <= n and both slices hold n elements.
+        let v = load4!(bf16, src.as_ptr().add(i));
+        // SAFETY: as above.
+        unsafe { vst1q_f32(dst.as_mut_ptr().add(i), v) };
         i += 4;
     }
     scalar::bf16_to_f32(&src[i..n], &mut dst[i..n]);
 }
 
+fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) {
+    // SAFETY: this table is handed out only on CPUs with NEON.
+    unsafe { bf16_to_f32_neon(src, dst) }
+}
+
 const MR: usize = 8;
 const NR: usize = 8;
 
-fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
+#[target_feature(enable = "neon")]
+fn gemm_8x8(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
     scalar::check_tile(kc, MR, NR, a, b, c, ldc);
     let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
     let mut acc = [[vdupq_n_f32(0.0); 2]; MR];
@@ -224,6 +238,11 @@ fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accu
             }
         }
     }
+}
+
+fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
+    // SAFETY: this table is handed out only on CPUs with NEON.
+    unsafe { gemm_8x8(kc, a, b, c, ldc, accumulate) }
 }
 
 /// The NEON kernel table; reachable only through `kernels_for(Isa::Neon)`.

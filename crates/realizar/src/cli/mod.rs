@@ -1,0 +1,50 @@
+//! Subcommands of the `realizar` binary, one file each.
+
+mod info;
+
+use clap::{Parser, Subcommand};
+
+/// realizar: pure-Rust ML inference, serving and benchmarking.
+#[derive(Debug, Parser)]
+#[command(
+    name = "realizar",
+    version,
+    about,
+    long_about = None,
+    after_help = "Examples:\n  realizar info\n  realizar info --json\n  REALIZAR_THREADS=1 realizar info"
+)]
+pub struct Cli {
+    /// Worker threads for parallel kernels (default: REALIZAR_THREADS, else all cores).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show the CPU, its SIMD features, the kernel chosen for each op and the thread count.
+    #[command(
+        after_help = "Examples:\n  realizar info\n  realizar info --json | jq .kernels\n  REALIZAR_KERNEL=scalar realizar info"
+    )]
+    Info(info::Args),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(n) = cli.threads {
+        realizar::tensor::parallel::init(n as usize);
+    }
+    match cli.command {
+        Command::Info(a) => info::run(a),
+    }
+}
+
+/// An error and its causes on one line, for stderr.
+pub fn one_line(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+}

@@ -1,0 +1,28 @@
+//! # realizar
+//!
+//! A pure-Rust machine-learning inference engine, model server and
+//! benchmarking toolkit, for when latency, cold start, binary size and
+//! predictable tail latency matter.
+//!
+//! This crate is the facade: each part of realizar is its own crate, usable
+//! alone, and re-exported here under a short name.
+//!
+//! | module | crate | what it owns |
+//! |---|---|---|
+//! | [`tensor`] | `realizar-tensor` | tensors, SIMD kernels with run-time dispatch, the thread pool |
+//!
+//! ```
+//! use realizar::tensor::Tensor;
+//! let a = Tensor::from_vec(&[2, 2], vec![1.0f32, 2.0, 3.0, 4.0])?;
+//! let b = a.matmul(&a)?;
+//! assert_eq!(b.to_vec_f32(), vec![7.0, 10.0, 15.0, 22.0]);
+//! # Ok::<(), realizar::tensor::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub use realizar_tensor as tensor;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+mod readme {}
