@@ -78,7 +78,7 @@ impl Default for AnalysisConfig {
             lower_is_better: true,
             noise_threshold: 0.01,
             bootstrap_resamples: 2000,
-            seed: 0x5EED_0F_5747,
+            seed: 0x5EED_0F57_4715,
         }
     }
 }
@@ -305,7 +305,8 @@ fn bootstrap_change(c: &Summary, t: &Summary, config: &AnalysisConfig, level: f6
 }
 
 fn verdict(p: f64, effect: f64, change_pct: f64, config: &AnalysisConfig) -> Recommendation {
-    if !(p < config.alpha) {
+    // NaN p-values are never significant.
+    if p.is_nan() || p >= config.alpha {
         return Recommendation::NoSignificantDifference;
     }
     if change_pct.is_finite() && change_pct.abs() < config.noise_threshold * 100.0 {
@@ -316,7 +317,7 @@ fn verdict(p: f64, effect: f64, change_pct: f64, config: &AnalysisConfig) -> Rec
     } else {
         effect
     };
-    if !(direction != 0.0) {
+    if direction.is_nan() || direction == 0.0 {
         return Recommendation::NoSignificantDifference;
     }
     let treatment_larger = direction > 0.0;

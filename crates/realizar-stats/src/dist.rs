@@ -43,7 +43,7 @@ fn t_cdf(t: f64, df: f64) -> f64 {
 /// Quantile of Student's t (`scipy.special.stdtrit(df, p)`) for `p` in
 /// (0, 1) and `df > 0`; NaN otherwise.
 pub(crate) fn t_quantile(p: f64, df: f64) -> f64 {
-    if !(p > 0.0 && p < 1.0) || !(df > 0.0) || df.is_nan() {
+    if !(p > 0.0 && p < 1.0 && df > 0.0) {
         return f64::NAN;
     }
     if p == 0.5 {
