@@ -33,6 +33,9 @@ macro_rules! load8 {
     };
 }
 
+/// How far ahead (in bytes) the dot kernels prefetch their first operand.
+const PREFETCH_BYTES: usize = 2048;
+
 macro_rules! dot_kernel {
     ($name:ident, $impl_name:ident, $t:ident, $scalar:path) => {
         #[target_feature(enable = "avx2,fma,f16c")]
@@ -43,6 +46,15 @@ macro_rules! dot_kernel {
             let mut i = 0;
             // The loads below read 8 elements at i + 8k <= n - 8: inside both slices.
             while i + 32 <= n {
+                // Ask for the weights a few iterations ahead: with one stream
+                // per core the hardware prefetcher alone leaves DRAM idle.
+                let ahead = (pw.wrapping_add(i) as *const i8).wrapping_add(PREFETCH_BYTES);
+                let bytes = 32 * std::mem::size_of::<$t>();
+                let mut off = 0;
+                while off < bytes {
+                    _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(off));
+                    off += 64;
+                }
                 for (k, a) in acc.iter_mut().enumerate() {
                     let o = i + 8 * k;
                     *a = _mm256_fmadd_ps(load8!($t, pw.add(o)), load8!(f32, px.add(o)), *a);

@@ -23,6 +23,9 @@ macro_rules! load16 {
     };
 }
 
+/// How far ahead (in bytes) the dot kernels prefetch their first operand.
+const PREFETCH_BYTES: usize = 2048;
+
 macro_rules! dot_kernel {
     ($name:ident, $impl_name:ident, $t:ident, $scalar:path) => {
         #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
@@ -33,6 +36,15 @@ macro_rules! dot_kernel {
             let mut i = 0;
             // The loads below read 16 elements at i + 16k <= n - 16: inside both slices.
             while i + 64 <= n {
+                // Ask for the weights a few iterations ahead: with one stream
+                // per core the hardware prefetcher alone leaves DRAM idle.
+                let ahead = (pw.wrapping_add(i) as *const i8).wrapping_add(PREFETCH_BYTES);
+                let bytes = 64 * std::mem::size_of::<$t>();
+                let mut off = 0;
+                while off < bytes {
+                    _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(off));
+                    off += 64;
+                }
                 for (k, a) in acc.iter_mut().enumerate() {
                     let o = i + 16 * k;
                     *a = _mm512_fmadd_ps(load16!($t, pw.add(o)), load16!(f32, px.add(o)), *a);
