@@ -45,9 +45,12 @@ fn access(c: &mut Criterion) {
     });
 }
 
+// Heavy inputs are built inside each `bench_function` closure: criterion
+// calls it only when the id passes the command line's filter, so running
+// one benchmark does not allocate gigabytes for the others.
+
 fn matvec(c: &mut Criterion) {
     let (rows, cols) = (4096usize, 4096usize);
-    let w32 = Tensor::from_vec(&[rows, cols], random_f32(rows * cols, 3)).unwrap();
     let x = random_f32(cols, 4);
     let mut y = vec![0.0f32; rows];
     let mut g = c.benchmark_group("matvec");
@@ -55,38 +58,39 @@ fn matvec(c: &mut Criterion) {
     // One 4096x4096 matrix, as the suite has always measured it. On CPUs
     // whose last-level cache holds it (64 MiB in f32) this is cache bandwidth.
     for dtype in [DType::F32, DType::F16, DType::BF16] {
-        let w = w32.to_dtype(dtype);
         g.throughput(Throughput::Bytes(
             (rows * cols * dtype.size_in_bytes()) as u64,
         ));
         for threads in [1usize, 2] {
             let id = format!("{dtype}/{rows}x{cols}/{threads}t");
             g.bench_function(id, |b| {
+                let w = Tensor::from_vec(&[rows, cols], random_f32(rows * cols, 3))
+                    .unwrap()
+                    .to_dtype(dtype);
                 parallel::with_threads(threads, || {
                     b.iter(|| ops::matvec(black_box(&w), black_box(&x), black_box(&mut y)).unwrap())
                 })
             });
         }
     }
-    drop(w32);
     // Decoding streams many layers: rotate through 4096x4096 matrices whose
     // total is at least twice the last-level cache, so weights come from DRAM.
     for dtype in [DType::F32, DType::F16, DType::BF16] {
         let layer_elems = rows * cols;
-        let layers = dram_elements(dtype.size_in_bytes())
-            .div_ceil(layer_elems)
-            .max(2);
-        let all = Tensor::from_vec(&[layers * rows, cols], random_f32(layers * layer_elems, 9))
-            .unwrap()
-            .to_dtype(dtype);
-        let mats: Vec<Tensor> = (0..layers)
-            .map(|l| all.rows(l * rows..(l + 1) * rows).unwrap())
-            .collect();
         g.throughput(Throughput::Bytes(
             (layer_elems * dtype.size_in_bytes()) as u64,
         ));
-        let mut next = 0usize;
         g.bench_function(format!("{dtype}/{rows}x{cols}/dram/2t"), |b| {
+            let layers = dram_elements(dtype.size_in_bytes())
+                .div_ceil(layer_elems)
+                .max(2);
+            let all = Tensor::from_vec(&[layers * rows, cols], random_f32(layers * layer_elems, 9))
+                .unwrap()
+                .to_dtype(dtype);
+            let mats: Vec<Tensor> = (0..layers)
+                .map(|l| all.rows(l * rows..(l + 1) * rows).unwrap())
+                .collect();
+            let mut next = 0usize;
             b.iter(|| {
                 next = (next + 1) % layers;
                 ops::matvec(black_box(&mats[next]), black_box(&x), black_box(&mut y)).unwrap()
@@ -100,20 +104,29 @@ fn matvec(c: &mut Criterion) {
 /// and STREAM-style copy (`b = a`) and triad (`a = b + s c`), on arrays of at
 /// least twice the last-level cache, with the pool's threads: the memory
 /// bandwidth matvec is judged against. Bytes are counted as STREAM does
-/// (2 and 3 arrays, no write-allocate traffic).
+/// (1, 2 and 3 arrays, no write-allocate traffic).
 fn membw(c: &mut Criterion) {
     use rayon::prelude::*;
     let n = dram_elements(4);
-    let a = random_f32(n, 5);
-    let mut b = vec![0.0f32; n];
-    let cc = random_f32(n, 6);
-    let mut out = vec![0.0f32; n];
     let threads = parallel::num_threads();
     let chunk = n.div_ceil(threads);
     let mut g = c.benchmark_group("membw");
     g.sample_size(20).measurement_time(Duration::from_secs(5));
+    g.throughput(Throughput::Bytes((n * 4) as u64));
+    g.bench_function(format!("read/{threads}t"), |bn| {
+        let a = random_f32(n, 5);
+        let dot = realizar_tensor::kernels::kernels().dot_f32;
+        bn.iter(|| {
+            // x . x reads each element once (both operands are the same line).
+            let s =
+                parallel::pool().install(|| a.par_chunks(chunk).map(|x| dot(x, x)).sum::<f32>());
+            black_box(s);
+        })
+    });
     g.throughput(Throughput::Bytes((2 * n * 4) as u64));
     g.bench_function(format!("copy/{threads}t"), |bn| {
+        let a = random_f32(n, 5);
+        let mut b = vec![1.0f32; n];
         bn.iter(|| {
             parallel::pool().install(|| {
                 b.par_chunks_mut(chunk)
@@ -123,20 +136,11 @@ fn membw(c: &mut Criterion) {
             black_box(&mut b);
         })
     });
-    // Read-only: what matvec does (weights are only read).
-    g.throughput(Throughput::Bytes((n * 4) as u64));
-    let dot = realizar_tensor::kernels::kernels().dot_f32;
-    g.bench_function(format!("read/{threads}t"), |bn| {
-        bn.iter(|| {
-            let m = parallel::pool().install(|| {
-                // x . x reads each element once (both operands are the same line).
-                a.par_chunks(chunk).map(|x| dot(x, x)).sum::<f32>()
-            });
-            black_box(m);
-        })
-    });
     g.throughput(Throughput::Bytes((3 * n * 4) as u64));
     g.bench_function(format!("triad/{threads}t"), |bn| {
+        let a = random_f32(n, 5);
+        let cc = random_f32(n, 6);
+        let mut out = vec![1.0f32; n];
         bn.iter(|| {
             parallel::pool().install(|| {
                 out.par_chunks_mut(chunk)

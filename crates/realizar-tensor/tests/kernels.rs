@@ -102,16 +102,18 @@ proptest! {
             let make = |len: usize, s: u64| -> Vec<f32> {
                 (0..len).map(|i| ((((i as u64 + s) * 2654435761) % 2001) as f32 / 1000.0) - 1.0).collect()
             };
-            let a = make(kc * g.mr, seed);
+            // A panel: mr rows at stride g.kc.
+            let a = make((g.mr - 1) * g.kc + kc, seed);
             let b = make(kc * g.nr, seed + 7);
             let ldc = g.nr + 3;
             let init = make((g.mr - 1) * ldc + g.nr, seed + 11);
             let mut c = init.clone();
-            (g.kernel)(kc, &a, &b, &mut c, ldc, accumulate);
+            // SAFETY: c holds (mr - 1) * ldc + nr elements, the whole tile.
+            unsafe { (g.kernel)(kc, &a, &b, c.as_mut_ptr(), ldc, accumulate) };
             for i in 0..g.mr {
                 for j in 0..g.nr {
                     let mut want = if accumulate { init[i * ldc + j] as f64 } else { 0.0 };
-                    for p in 0..kc { want += a[p * g.mr + i] as f64 * b[p * g.nr + j] as f64; }
+                    for p in 0..kc { want += a[i * g.kc + p] as f64 * b[p * g.nr + j] as f64; }
                     let got = c[i * ldc + j] as f64;
                     prop_assert!((got - want).abs() <= 1e-5 * (kc as f64 + 1.0), "{} tile ({i},{j}): {got} vs {want}", k.isa);
                 }

@@ -27,12 +27,22 @@ pub use dispatch::{kernels, kernels_for, variants};
 
 /// The register-blocked inner kernel of the packed matrix multiplication.
 ///
-/// Computes `C[i][j] (+)= sum_p A[p][i] * B[p][j]` for an `mr x nr` tile,
-/// where `a` holds `kc` packed columns of `mr` values, `b` holds `kc` packed
-/// rows of `nr` values and `c` starts at the tile's top-left element with a
-/// row stride of `ldc`. With `accumulate == false` the tile is overwritten.
+/// Computes `C[i][j] (+)= sum_p A[i][p] * B[p][j]` for an `mr x nr` tile,
+/// where `a` holds `mr` rows at a fixed stride of [`Gemm::kc`] (the first
+/// `kc` of each are used: packing A is a row copy and the kernel's loads have
+/// constant offsets), `b` holds `kc` packed rows of `nr` values and `c` points
+/// at the tile's top-left element with a row stride of `ldc`. With
+/// `accumulate == false` the tile is overwritten.
+///
+/// C is a raw pointer because the threads of one product write disjoint
+/// column ranges of the same rows: no thread may hold a slice spanning them.
+///
+/// # Safety
+/// `c` must be valid for reads and writes of the `mr x nr` tile at row
+/// stride `ldc >= nr`, and nothing else may access those elements during
+/// the call, and `kc <= Gemm::kc`. (`a` and `b` are checked: a short one panics.)
 pub type GemmMicroKernel =
-    fn(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool);
+    unsafe fn(kc: usize, a: &[f32], b: &[f32], c: *mut f32, ldc: usize, accumulate: bool);
 
 /// A matrix-multiplication micro-kernel with its tile and cache-block sizes.
 #[derive(Debug, Clone, Copy)]
@@ -41,7 +51,8 @@ pub struct Gemm {
     pub mr: usize,
     /// Columns of the register tile.
     pub nr: usize,
-    /// Depth of a packed block (chosen so a `kc x nr` panel of B stays in L1).
+    /// Depth of a packed block (chosen so a `kc x nr` panel of B stays in
+    /// L1), and the row stride of packed A panels.
     pub kc: usize,
     /// Rows of A packed at once (an `mc x kc` block stays in L2).
     pub mc: usize,

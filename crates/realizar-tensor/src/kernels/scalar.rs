@@ -135,37 +135,51 @@ pub fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) {
 
 const MR: usize = 4;
 const NR: usize = 8;
+const KC: usize = 256;
 
 /// Checks that a micro-kernel's slices cover its tile; an internal invariant.
 #[inline(always)]
 pub(crate) fn check_tile(
     kc: usize,
+    kc_stride: usize,
     mr: usize,
     nr: usize,
     a: &[f32],
     b: &[f32],
-    c: &[f32],
     ldc: usize,
 ) {
     assert!(
-        a.len() >= kc * mr && b.len() >= kc * nr && ldc >= nr && c.len() >= (mr - 1) * ldc + nr,
+        kc <= kc_stride && a.len() >= (mr - 1) * kc_stride + kc && b.len() >= kc * nr && ldc >= nr,
         "gemm micro-kernel called with a short buffer"
     );
 }
 
 /// The portable `4 x 8` micro-kernel.
-pub fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
-    check_tile(kc, MR, NR, a, b, c, ldc);
+///
+/// # Safety
+/// As [`GemmMicroKernel`](super::GemmMicroKernel): `c` addresses a writable `4 x 8` tile at stride `ldc`.
+pub unsafe fn gemm_ukernel(
+    kc: usize,
+    a: &[f32],
+    b: &[f32],
+    c: *mut f32,
+    ldc: usize,
+    accumulate: bool,
+) {
+    check_tile(kc, KC, MR, NR, a, b, ldc);
     let mut acc = [[0.0f32; NR]; MR];
-    for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)).take(kc) {
+    for (p, bp) in b.chunks_exact(NR).take(kc).enumerate() {
         for i in 0..MR {
+            let av = a[i * KC + p];
             for j in 0..NR {
-                acc[i][j] += ap[i] * bp[j];
+                acc[i][j] += av * bp[j];
             }
         }
     }
     for (i, row) in acc.iter().enumerate() {
-        let crow = &mut c[i * ldc..i * ldc + NR];
+        // SAFETY: the caller guarantees the tile's row i (NR elements at
+        // i * ldc) is valid and not otherwise accessed.
+        let crow = unsafe { std::slice::from_raw_parts_mut(c.add(i * ldc), NR) };
         if accumulate {
             for (cv, &v) in crow.iter_mut().zip(row) {
                 *cv += v;
@@ -194,7 +208,7 @@ pub static KERNELS: Kernels = Kernels {
     gemm: Gemm {
         mr: MR,
         nr: NR,
-        kc: 256,
+        kc: KC,
         mc: 64,
         nc: 1024,
         kernel: gemm_ukernel,

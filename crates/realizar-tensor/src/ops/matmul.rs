@@ -66,21 +66,29 @@ pub fn gemm<T: Element>(
     }
     let g = kernels().gemm;
     let widen = T::widen_kernel(kernels());
-    let flops = m * n * k;
-    let parts = parallel::parts_for(flops, MIN_FLOPS_PER_THREAD).min(n.div_ceil(g.nr));
-    // Column ranges in whole nr panels.
-    let panels = n.div_ceil(g.nr);
-    let per = panels.div_ceil(parts);
+    let parts = parallel::parts_for(m * n * k, MIN_FLOPS_PER_THREAD).min(n.div_ceil(g.nr));
+    // Threads own whole nr-panels of columns.
+    let per = n.div_ceil(g.nr).div_ceil(parts) * g.nr;
+    let m_panels = m.div_ceil(g.mr);
+    // A panels are mr rows of stride g.kc (the micro-kernels' fixed row
+    // stride), so packing A is a row copy.
+    let mut apack = Aligned::new(m_panels * g.kc * g.mr);
     let cptr = SyncPtr(c.as_mut_ptr());
-    let job = |p: usize| {
-        let j0 = (p * per * g.nr).min(n);
-        let j1 = ((p + 1) * per * g.nr).min(n);
-        if j0 < j1 {
-            let out = CWriter { ptr: cptr, ldc: n };
-            gemm_columns(&g, m, n, k, a, b, layout, widen, j0..j1, &out);
-        }
-    };
-    parallel::run_parts(parts, job);
+    for pc in (0..k).step_by(g.kc) {
+        let kc = g.kc.min(k - pc);
+        // Pack this depth block of all of A once, split across the threads,
+        // then let every thread read it.
+        let ap = apack.get(m_panels * g.kc * g.mr);
+        pack_a_parallel(a, k, m, pc, kc, &g, parts, ap);
+        let ap: &[f32] = ap;
+        parallel::run_parts(parts, |p| {
+            let cols = (p * per).min(n)..((p + 1) * per).min(n);
+            if !cols.is_empty() {
+                let out = CWriter { ptr: cptr, ldc: n };
+                gemm_block(&g, m, n, k, ap, b, layout, widen, pc, kc, cols, &out);
+            }
+        });
+    }
     Ok(())
 }
 
@@ -100,6 +108,11 @@ struct CWriter {
 }
 
 impl CWriter {
+    /// A pointer to element `(i, j)` of C, for a micro-kernel writing a full tile.
+    fn at(&self, i: usize, j: usize) -> *mut f32 {
+        self.ptr.0.wrapping_add(i * self.ldc + j)
+    }
+
     #[allow(clippy::too_many_arguments)]
     /// Adds (or stores) `tile` (row stride `nr`) into C at `(i0, j0)`, `rows x cols`.
     fn put(
@@ -148,45 +161,50 @@ impl Aligned {
     }
 }
 
+/// One thread's share of a depth block: columns `cols` of C (+)= A[:, pc..pc+kc] B[pc..pc+kc, cols].
 #[allow(clippy::too_many_arguments)]
-fn gemm_columns<T: Element>(
+fn gemm_block<T: Element>(
     g: &Gemm,
     m: usize,
     n: usize,
     k: usize,
-    a: &[f32],
+    apack: &[f32],
     b: &[T],
     layout: BLayout,
     widen: fn(&[T], &mut [f32]),
+    pc: usize,
+    kc: usize,
     cols: std::ops::Range<usize>,
     out: &CWriter,
 ) {
     let (mr, nr) = (g.mr, g.nr);
-    let kc_max = g.kc.min(k);
     let nc_max = g.nc.min(cols.len()).div_ceil(nr) * nr;
-    let mc_max = g.mc.min(m).div_ceil(mr) * mr;
-    let mut bpack = Aligned::new(kc_max * nc_max);
-    let mut apack = Aligned::new(kc_max * mc_max);
+    let mut bpack = Aligned::new(kc * nc_max);
     let mut tile = Aligned::new(mr * nr);
-    let mut row = vec![0.0f32; kc_max.max(nr)];
+    let mut scratch = vec![0.0f32; kc * nr];
+    let mc_panels = (g.mc / mr).max(1);
     for jc in cols.clone().step_by(g.nc) {
         let nc = g.nc.min(cols.end - jc);
-        for pc in (0..k).step_by(g.kc) {
-            let kc = g.kc.min(k - pc);
-            let bp = bpack.get(kc * nc.div_ceil(nr) * nr);
-            pack_b(b, n, k, layout, widen, pc, kc, jc, nc, nr, bp, &mut row);
-            for ic in (0..m).step_by(g.mc) {
-                let mcur = g.mc.min(m - ic);
-                let ap = apack.get(kc * mcur.div_ceil(mr) * mr);
-                pack_a(a, k, ic, mcur, pc, kc, mr, ap);
-                for (jp, bpanel) in bp.chunks_exact(kc * nr).enumerate() {
-                    let j = jc + jp * nr;
-                    let w = nr.min(jc + nc - j);
-                    for (ip, apanel) in ap.chunks_exact(kc * mr).enumerate() {
-                        let i = ic + ip * mr;
-                        let h = mr.min(ic + mcur - i);
+        let bp = bpack.get(kc * nc.div_ceil(nr) * nr);
+        pack_b(b, n, k, layout, widen, pc, kc, jc, nc, nr, bp, &mut scratch);
+        let a_panel = g.kc * mr;
+        for (ib, ablock) in apack.chunks(a_panel * mc_panels).enumerate() {
+            let ic = ib * mc_panels * mr;
+            for (jp, bpanel) in bp.chunks_exact(kc * nr).enumerate() {
+                let j = jc + jp * nr;
+                let w = nr.min(jc + nc - j);
+                for (ip, apanel) in ablock.chunks_exact(a_panel).enumerate() {
+                    let i = ic + ip * mr;
+                    let h = mr.min(m - i);
+                    if h == mr && w == nr {
+                        // SAFETY: rows i..i+mr and columns j..j+nr lie inside
+                        // the m x n matrix C, within this thread's columns;
+                        // nothing else accesses them during the call.
+                        unsafe { (g.kernel)(kc, apanel, bpanel, out.at(i, j), n, pc > 0) };
+                    } else {
                         let t = tile.get(mr * nr);
-                        (g.kernel)(kc, apanel, bpanel, t, nr, false);
+                        // SAFETY: `t` is an mr x nr buffer owned here (stride nr).
+                        unsafe { (g.kernel)(kc, apanel, bpanel, t.as_mut_ptr(), nr, false) };
                         out.put(t, nr, i, j, h, w, pc > 0);
                     }
                 }
@@ -195,28 +213,59 @@ fn gemm_columns<T: Element>(
     }
 }
 
-/// Packs A[ic..ic+mc, pc..pc+kc] into `mr`-tall column panels, zero-padded.
+/// Packs A[:, pc..pc+kc] (all `m` rows) into `mr`-row panels, the panels
+/// split across `parts` threads.
+#[allow(clippy::too_many_arguments)]
+fn pack_a_parallel(
+    a: &[f32],
+    k: usize,
+    m: usize,
+    pc: usize,
+    kc: usize,
+    g: &Gemm,
+    parts: usize,
+    dst: &mut [f32],
+) {
+    let panel = g.kc * g.mr;
+    let panels = m.div_ceil(g.mr);
+    let per = panels.div_ceil(parts.max(1));
+    if parts <= 1 || panels < 2 {
+        pack_a(a, k, 0, m, pc, kc, g, dst);
+        return;
+    }
+    use rayon::prelude::*;
+    parallel::pool().install(|| {
+        dst.par_chunks_mut(per * panel)
+            .enumerate()
+            .for_each(|(p, chunk)| {
+                let i0 = p * per * g.mr;
+                let rows = (chunk.len() / panel * g.mr).min(m - i0);
+                pack_a(a, k, i0, rows, pc, kc, g, chunk);
+            })
+    });
+}
+
+/// Packs A[i0..i0+rows, pc..pc+kc] into panels of `g.mr` rows, each row
+/// `g.kc` long (only the first `kc` are read); missing rows are zero.
 #[allow(clippy::too_many_arguments)]
 fn pack_a(
     a: &[f32],
     k: usize,
-    ic: usize,
-    mc: usize,
+    i0: usize,
+    rows: usize,
     pc: usize,
     kc: usize,
-    mr: usize,
+    g: &Gemm,
     dst: &mut [f32],
 ) {
-    for (ip, panel) in dst.chunks_exact_mut(kc * mr).enumerate() {
-        let i0 = ic + ip * mr;
-        let h = mr.min(ic + mc - i0);
-        if h < mr {
-            panel.fill(0.0);
-        }
-        for r in 0..h {
-            let src = &a[(i0 + r) * k + pc..(i0 + r) * k + pc + kc];
-            for (p, &v) in src.iter().enumerate() {
-                panel[p * mr + r] = v;
+    for (ip, panel) in dst.chunks_exact_mut(g.kc * g.mr).enumerate() {
+        let first = i0 + ip * g.mr;
+        for (r, prow) in panel.chunks_exact_mut(g.kc).enumerate() {
+            let i = first + r;
+            if i < i0 + rows {
+                prow[..kc].copy_from_slice(&a[i * k + pc..i * k + pc + kc]);
+            } else {
+                prow[..kc].fill(0.0);
             }
         }
     }
@@ -252,11 +301,15 @@ fn pack_b<T: Element>(
                 }
             }
             BLayout::NxK => {
+                // Widen the w rows side by side, then interleave them so the
+                // panel is written sequentially.
                 for j in 0..w {
                     let start = (j0 + j) * k + pc;
-                    widen(&b[start..start + kc], &mut row[..kc]);
-                    for (p, &v) in row[..kc].iter().enumerate() {
-                        panel[p * nr + j] = v;
+                    widen(&b[start..start + kc], &mut row[j * kc..(j + 1) * kc]);
+                }
+                for (p, out) in panel.chunks_exact_mut(nr).enumerate() {
+                    for (j, o) in out[..w].iter_mut().enumerate() {
+                        *o = row[j * kc + p];
                     }
                 }
             }

@@ -201,32 +201,26 @@ fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) {
 
 const MR: usize = 8;
 const NR: usize = 8;
+const KC: usize = 256;
 
 #[target_feature(enable = "neon")]
-fn gemm_8x8(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
-    scalar::check_tile(kc, MR, NR, a, b, c, ldc);
-    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+unsafe fn gemm_8x8(kc: usize, a: &[f32], b: &[f32], c: *mut f32, ldc: usize, accumulate: bool) {
+    scalar::check_tile(kc, KC, MR, NR, a, b, ldc);
+    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c);
     let mut acc = [[vdupq_n_f32(0.0); 2]; MR];
     for p in 0..kc {
-        // SAFETY: check_tile guarantees kc * NR elements in b and kc * MR in a.
+        // SAFETY: check_tile guarantees kc rows of NR in b.
         let (b0, b1) = unsafe { (vld1q_f32(pb.add(p * NR)), vld1q_f32(pb.add(p * NR + 4))) };
-        // SAFETY: as above.
-        let (a0, a1) = unsafe { (vld1q_f32(pa.add(p * MR)), vld1q_f32(pa.add(p * MR + 4))) };
         for (i, row) in acc.iter_mut().enumerate() {
-            let av = if i < 4 { a0 } else { a1 };
-            let av = match i % 4 {
-                0 => vdupq_laneq_f32::<0>(av),
-                1 => vdupq_laneq_f32::<1>(av),
-                2 => vdupq_laneq_f32::<2>(av),
-                _ => vdupq_laneq_f32::<3>(av),
-            };
+            // SAFETY: check_tile guarantees MR rows of stride KC in a.
+            let av = unsafe { vld1q_dup_f32(pa.add(i * KC + p)) };
             row[0] = vfmaq_f32(row[0], av, b0);
             row[1] = vfmaq_f32(row[1], av, b1);
         }
     }
     for (i, row) in acc.iter().enumerate() {
         for (h, &v) in row.iter().enumerate() {
-            // SAFETY: check_tile guarantees (MR - 1) * ldc + NR elements in c.
+            // SAFETY: the caller guarantees the tile at c (stride ldc) is valid.
             unsafe {
                 let q = pc.add(i * ldc + 4 * h);
                 let v = if accumulate {
@@ -240,8 +234,10 @@ fn gemm_8x8(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumula
     }
 }
 
-fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
-    // SAFETY: this table is handed out only on CPUs with NEON.
+/// # Safety
+/// As `GemmMicroKernel`: `c` addresses a writable tile at stride `ldc`.
+unsafe fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: *mut f32, ldc: usize, accumulate: bool) {
+    // SAFETY: the caller upholds the tile contract; this table is handed out only on CPUs with NEON.
     unsafe { gemm_8x8(kc, a, b, c, ldc, accumulate) }
 }
 
@@ -263,7 +259,7 @@ pub(crate) static KERNELS: Kernels = Kernels {
     gemm: Gemm {
         mr: MR,
         nr: NR,
-        kc: 256,
+        kc: KC,
         mc: 64,
         nc: 1024,
         kernel: gemm_ukernel,

@@ -223,14 +223,15 @@ fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) {
 
 const MR: usize = 6;
 const NR: usize = 16;
+const KC: usize = 256;
 
 #[target_feature(enable = "avx2,fma")]
-fn gemm_6x16(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
-    scalar::check_tile(kc, MR, NR, a, b, c, ldc);
-    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+unsafe fn gemm_6x16(kc: usize, a: &[f32], b: &[f32], c: *mut f32, ldc: usize, accumulate: bool) {
+    scalar::check_tile(kc, KC, MR, NR, a, b, ldc);
+    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c);
     let mut acc = [[_mm256_setzero_ps(); 2]; MR];
     for p in 0..kc {
-        // SAFETY: check_tile guarantees kc * NR elements in b and kc * MR in a.
+        // SAFETY: check_tile guarantees kc rows of NR in b and MR rows of stride KC in a.
         let (b0, b1) = unsafe {
             (
                 _mm256_loadu_ps(pb.add(p * NR)),
@@ -239,14 +240,14 @@ fn gemm_6x16(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumul
         };
         for (i, row) in acc.iter_mut().enumerate() {
             // SAFETY: as above.
-            let av = _mm256_set1_ps(unsafe { *pa.add(p * MR + i) });
+            let av = _mm256_set1_ps(unsafe { *pa.add(i * KC + p) });
             row[0] = _mm256_fmadd_ps(av, b0, row[0]);
             row[1] = _mm256_fmadd_ps(av, b1, row[1]);
         }
     }
     for (i, row) in acc.iter().enumerate() {
         for (h, &v) in row.iter().enumerate() {
-            // SAFETY: check_tile guarantees (MR - 1) * ldc + NR elements in c.
+            // SAFETY: the caller guarantees the tile at c (stride ldc) is valid.
             unsafe {
                 let q = pc.add(i * ldc + 8 * h);
                 let v = if accumulate {
@@ -260,8 +261,10 @@ fn gemm_6x16(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumul
     }
 }
 
-fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
-    // SAFETY: this table is handed out only on CPUs with avx2 and fma.
+/// # Safety
+/// As `GemmMicroKernel`: `c` addresses a writable tile at stride `ldc`.
+unsafe fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: *mut f32, ldc: usize, accumulate: bool) {
+    // SAFETY: the caller upholds the tile contract; this table is handed out only on CPUs with avx2 and fma.
     unsafe { gemm_6x16(kc, a, b, c, ldc, accumulate) }
 }
 
@@ -283,7 +286,7 @@ pub(crate) static KERNELS: Kernels = Kernels {
     gemm: Gemm {
         mr: MR,
         nr: NR,
-        kc: 256,
+        kc: KC,
         mc: 96,
         nc: 2048,
         kernel: gemm_ukernel,

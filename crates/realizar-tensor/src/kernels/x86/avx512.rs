@@ -213,14 +213,15 @@ fn bf16_to_f32(src: &[bf16], dst: &mut [f32]) {
 
 const MR: usize = 12;
 const NR: usize = 32;
+const KC: usize = 256;
 
 #[target_feature(enable = "avx512f")]
-fn gemm_12x32(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
-    scalar::check_tile(kc, MR, NR, a, b, c, ldc);
-    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
+unsafe fn gemm_12x32(kc: usize, a: &[f32], b: &[f32], c: *mut f32, ldc: usize, accumulate: bool) {
+    scalar::check_tile(kc, KC, MR, NR, a, b, ldc);
+    let (pa, pb, pc) = (a.as_ptr(), b.as_ptr(), c);
     let mut acc = [[_mm512_setzero_ps(); 2]; MR];
     for p in 0..kc {
-        // SAFETY: check_tile guarantees kc * NR elements in b and kc * MR in a.
+        // SAFETY: check_tile guarantees kc rows of NR in b and MR rows of stride KC in a.
         let (b0, b1) = unsafe {
             (
                 _mm512_loadu_ps(pb.add(p * NR)),
@@ -229,14 +230,14 @@ fn gemm_12x32(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumu
         };
         for (i, row) in acc.iter_mut().enumerate() {
             // SAFETY: as above.
-            let av = _mm512_set1_ps(unsafe { *pa.add(p * MR + i) });
+            let av = _mm512_set1_ps(unsafe { *pa.add(i * KC + p) });
             row[0] = _mm512_fmadd_ps(av, b0, row[0]);
             row[1] = _mm512_fmadd_ps(av, b1, row[1]);
         }
     }
     for (i, row) in acc.iter().enumerate() {
         for (h, &v) in row.iter().enumerate() {
-            // SAFETY: check_tile guarantees (MR - 1) * ldc + NR elements in c.
+            // SAFETY: the caller guarantees the tile at c (stride ldc) is valid.
             unsafe {
                 let q = pc.add(i * ldc + 16 * h);
                 let v = if accumulate {
@@ -250,8 +251,10 @@ fn gemm_12x32(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumu
     }
 }
 
-fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize, accumulate: bool) {
-    // SAFETY: this table is handed out only on CPUs with AVX-512 F.
+/// # Safety
+/// As `GemmMicroKernel`: `c` addresses a writable tile at stride `ldc`.
+unsafe fn gemm_ukernel(kc: usize, a: &[f32], b: &[f32], c: *mut f32, ldc: usize, accumulate: bool) {
+    // SAFETY: the caller upholds the tile contract; this table is handed out only on CPUs with AVX-512 F.
     unsafe { gemm_12x32(kc, a, b, c, ldc, accumulate) }
 }
 
@@ -273,7 +276,7 @@ pub(crate) static KERNELS: Kernels = Kernels {
     gemm: Gemm {
         mr: MR,
         nr: NR,
-        kc: 256,
+        kc: KC,
         mc: 144,
         nc: 2048,
         kernel: gemm_ukernel,
