@@ -144,20 +144,57 @@ impl CWriter {
     }
 }
 
-/// A 64-byte-aligned scratch buffer.
+/// A 64-byte-aligned scratch buffer, recycled per thread: a product's
+/// packing buffers come back for the next one instead of being freshly
+/// mapped and zeroed by the OS each call.
 struct Aligned {
     buf: Vec<f32>,
     start: usize,
 }
 
+thread_local! {
+    static SPARE: std::cell::RefCell<Vec<Vec<f32>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Buffers a thread keeps for reuse.
+const MAX_SPARE: usize = 4;
+
 impl Aligned {
     fn new(len: usize) -> Aligned {
-        let buf = vec![0.0f32; len + 16];
+        let want = len + 16;
+        let mut buf = SPARE.with(|s| {
+            let mut s = s.borrow_mut();
+            // The smallest buffer that fits, else the largest (to grow).
+            let pick = s
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.len() >= want)
+                .min_by_key(|(_, b)| b.len())
+                .or_else(|| s.iter().enumerate().max_by_key(|(_, b)| b.len()))
+                .map(|(i, _)| i);
+            pick.map(|i| s.swap_remove(i)).unwrap_or_default()
+        });
+        if buf.len() < want {
+            buf.resize(want, 0.0);
+        }
         let start = buf.as_ptr().align_offset(64).min(16);
         Aligned { buf, start }
     }
+
     fn get(&mut self, len: usize) -> &mut [f32] {
         &mut self.buf[self.start..self.start + len]
+    }
+}
+
+impl Drop for Aligned {
+    fn drop(&mut self) {
+        let buf = std::mem::take(&mut self.buf);
+        SPARE.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.len() < MAX_SPARE {
+                s.push(buf);
+            }
+        });
     }
 }
 
@@ -181,12 +218,12 @@ fn gemm_block<T: Element>(
     let nc_max = g.nc.min(cols.len()).div_ceil(nr) * nr;
     let mut bpack = Aligned::new(kc * nc_max);
     let mut tile = Aligned::new(mr * nr);
-    let mut scratch = vec![0.0f32; kc * nr];
+    let mut scratch = Aligned::new(kc * nr);
     let mc_panels = (g.mc / mr).max(1);
     for jc in cols.clone().step_by(g.nc) {
         let nc = g.nc.min(cols.end - jc);
         let bp = bpack.get(kc * nc.div_ceil(nr) * nr);
-        pack_b(b, n, k, layout, widen, pc, kc, jc, nc, nr, bp, &mut scratch);
+        pack_b(b, n, k, layout, widen, pc, kc, jc, nc, nr, bp, scratch.get(kc * nr));
         let a_panel = g.kc * mr;
         for (ib, ablock) in apack.chunks(a_panel * mc_panels).enumerate() {
             let ic = ib * mc_panels * mr;
