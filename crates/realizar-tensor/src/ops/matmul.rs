@@ -70,25 +70,24 @@ pub fn gemm<T: Element>(
     // Threads own whole nr-panels of columns.
     let per = n.div_ceil(g.nr).div_ceil(parts) * g.nr;
     let m_panels = m.div_ceil(g.mr);
-    // A panels are mr rows of stride g.kc (the micro-kernels' fixed row
-    // stride), so packing A is a row copy.
-    let mut apack = Aligned::new(m_panels * g.kc * g.mr);
+    let k_blocks = k.div_ceil(g.kc);
+    // All of A is packed once, split across the threads, then shared: one
+    // hand-off for packing and one for computing, whatever the depth. A
+    // panels are mr rows of stride g.kc (the micro-kernels' fixed row
+    // stride), so packing A is a row copy. The buffer is about A's size.
+    let a_block = m_panels * g.kc * g.mr;
+    let mut apack = Aligned::new(a_block * k_blocks);
+    let ap = apack.get(a_block * k_blocks);
+    pack_a_parallel(a, k, m, &g, parts, ap);
+    let ap: &[f32] = ap;
     let cptr = SyncPtr(c.as_mut_ptr());
-    for pc in (0..k).step_by(g.kc) {
-        let kc = g.kc.min(k - pc);
-        // Pack this depth block of all of A once, split across the threads,
-        // then let every thread read it.
-        let ap = apack.get(m_panels * g.kc * g.mr);
-        pack_a_parallel(a, k, m, pc, kc, &g, parts, ap);
-        let ap: &[f32] = ap;
-        parallel::run_parts(parts, |p| {
-            let cols = (p * per).min(n)..((p + 1) * per).min(n);
-            if !cols.is_empty() {
-                let out = CWriter { ptr: cptr, ldc: n };
-                gemm_block(&g, m, n, k, ap, b, layout, widen, pc, kc, cols, &out);
-            }
-        });
-    }
+    parallel::run_parts(parts, |p| {
+        let cols = (p * per).min(n)..((p + 1) * per).min(n);
+        if !cols.is_empty() {
+            let out = CWriter { ptr: cptr, ldc: n };
+            gemm_columns(&g, m, n, k, ap, b, layout, widen, cols, &out);
+        }
+    });
     Ok(())
 }
 
@@ -198,9 +197,10 @@ impl Drop for Aligned {
     }
 }
 
-/// One thread's share of a depth block: columns `cols` of C (+)= A[:, pc..pc+kc] B[pc..pc+kc, cols].
+/// One thread's share of the product: columns `cols` of C = A B[:, cols],
+/// with A already packed (`apack`: one block of panels per depth block).
 #[allow(clippy::too_many_arguments)]
-fn gemm_block<T: Element>(
+fn gemm_columns<T: Element>(
     g: &Gemm,
     m: usize,
     n: usize,
@@ -209,40 +209,57 @@ fn gemm_block<T: Element>(
     b: &[T],
     layout: BLayout,
     widen: fn(&[T], &mut [f32]),
-    pc: usize,
-    kc: usize,
     cols: std::ops::Range<usize>,
     out: &CWriter,
 ) {
     let (mr, nr) = (g.mr, g.nr);
+    let kc_max = g.kc.min(k);
     let nc_max = g.nc.min(cols.len()).div_ceil(nr) * nr;
-    let mut bpack = Aligned::new(kc * nc_max);
+    let mut bpack = Aligned::new(kc_max * nc_max);
     let mut tile = Aligned::new(mr * nr);
-    let mut scratch = Aligned::new(kc * nr);
+    let mut scratch = Aligned::new(kc_max * nr);
     let mc_panels = (g.mc / mr).max(1);
+    let a_panel = g.kc * mr;
+    let a_block = m.div_ceil(mr) * a_panel;
     for jc in cols.clone().step_by(g.nc) {
         let nc = g.nc.min(cols.end - jc);
-        let bp = bpack.get(kc * nc.div_ceil(nr) * nr);
-        pack_b(b, n, k, layout, widen, pc, kc, jc, nc, nr, bp, scratch.get(kc * nr));
-        let a_panel = g.kc * mr;
-        for (ib, ablock) in apack.chunks(a_panel * mc_panels).enumerate() {
-            let ic = ib * mc_panels * mr;
-            for (jp, bpanel) in bp.chunks_exact(kc * nr).enumerate() {
-                let j = jc + jp * nr;
-                let w = nr.min(jc + nc - j);
-                for (ip, apanel) in ablock.chunks_exact(a_panel).enumerate() {
-                    let i = ic + ip * mr;
-                    let h = mr.min(m - i);
-                    if h == mr && w == nr {
-                        // SAFETY: rows i..i+mr and columns j..j+nr lie inside
-                        // the m x n matrix C, within this thread's columns;
-                        // nothing else accesses them during the call.
-                        unsafe { (g.kernel)(kc, apanel, bpanel, out.at(i, j), n, pc > 0) };
-                    } else {
-                        let t = tile.get(mr * nr);
-                        // SAFETY: `t` is an mr x nr buffer owned here (stride nr).
-                        unsafe { (g.kernel)(kc, apanel, bpanel, t.as_mut_ptr(), nr, false) };
-                        out.put(t, nr, i, j, h, w, pc > 0);
+        for (kb, pc) in (0..k).step_by(g.kc).enumerate() {
+            let kc = g.kc.min(k - pc);
+            let bp = bpack.get(kc * nc.div_ceil(nr) * nr);
+            pack_b(
+                b,
+                n,
+                k,
+                layout,
+                widen,
+                pc,
+                kc,
+                jc,
+                nc,
+                nr,
+                bp,
+                scratch.get(kc * nr),
+            );
+            let ablocks = &apack[kb * a_block..(kb + 1) * a_block];
+            for (ib, ablock) in ablocks.chunks(a_panel * mc_panels).enumerate() {
+                let ic = ib * mc_panels * mr;
+                for (jp, bpanel) in bp.chunks_exact(kc * nr).enumerate() {
+                    let j = jc + jp * nr;
+                    let w = nr.min(jc + nc - j);
+                    for (ip, apanel) in ablock.chunks_exact(a_panel).enumerate() {
+                        let i = ic + ip * mr;
+                        let h = mr.min(m - i);
+                        if h == mr && w == nr {
+                            // SAFETY: rows i..i+mr and columns j..j+nr lie inside
+                            // the m x n matrix C, within this thread's columns;
+                            // nothing else accesses them during the call.
+                            unsafe { (g.kernel)(kc, apanel, bpanel, out.at(i, j), n, pc > 0) };
+                        } else {
+                            let t = tile.get(mr * nr);
+                            // SAFETY: `t` is an mr x nr buffer owned here (stride nr).
+                            unsafe { (g.kernel)(kc, apanel, bpanel, t.as_mut_ptr(), nr, false) };
+                            out.put(t, nr, i, j, h, w, pc > 0);
+                        }
                     }
                 }
             }
@@ -250,35 +267,34 @@ fn gemm_block<T: Element>(
     }
 }
 
-/// Packs A[:, pc..pc+kc] (all `m` rows) into `mr`-row panels, the panels
-/// split across `parts` threads.
-#[allow(clippy::too_many_arguments)]
-fn pack_a_parallel(
-    a: &[f32],
-    k: usize,
-    m: usize,
-    pc: usize,
-    kc: usize,
-    g: &Gemm,
-    parts: usize,
-    dst: &mut [f32],
-) {
+/// Packs all of A into blocks of `mr`-row panels, one block per depth
+/// block of `g.kc`, the panels split across `parts` threads.
+fn pack_a_parallel(a: &[f32], k: usize, m: usize, g: &Gemm, parts: usize, dst: &mut [f32]) {
     let panel = g.kc * g.mr;
     let panels = m.div_ceil(g.mr);
+    let a_block = panels * panel;
+    // Work items: (depth block, group of panels).
     let per = panels.div_ceil(parts.max(1));
-    if parts <= 1 || panels < 2 {
-        pack_a(a, k, 0, m, pc, kc, g, dst);
+    let pack_block = |kb: usize, block: &mut [f32]| {
+        let pc = kb * g.kc;
+        let kc = g.kc.min(k - pc);
+        for (gi, group) in block.chunks_mut(per * panel).enumerate() {
+            let i0 = gi * per * g.mr;
+            let rows = (group.len() / panel * g.mr).min(m - i0);
+            pack_a(a, k, i0, rows, pc, kc, g, group);
+        }
+    };
+    if parts <= 1 {
+        for (kb, block) in dst.chunks_mut(a_block).enumerate() {
+            pack_block(kb, block);
+        }
         return;
     }
     use rayon::prelude::*;
     parallel::pool().install(|| {
-        dst.par_chunks_mut(per * panel)
+        dst.par_chunks_mut(a_block)
             .enumerate()
-            .for_each(|(p, chunk)| {
-                let i0 = p * per * g.mr;
-                let rows = (chunk.len() / panel * g.mr).min(m - i0);
-                pack_a(a, k, i0, rows, pc, kc, g, chunk);
-            })
+            .for_each(|(kb, block)| pack_block(kb, block));
     });
 }
 
