@@ -1,0 +1,4 @@
+//! # realizar-quant
+//!
+//! Work in progress.
+#![warn(missing_docs)]

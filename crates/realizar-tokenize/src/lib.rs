@@ -1,0 +1,4 @@
+//! # realizar-tokenize
+//!
+//! Work in progress.
+#![warn(missing_docs)]

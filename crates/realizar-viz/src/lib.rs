@@ -1,0 +1,4 @@
+//! # realizar-viz
+//!
+//! Work in progress.
+#![warn(missing_docs)]
