@@ -1,0 +1,296 @@
+//! BPE tokenizers from `tokenizer.json` (HF `tokenizers`): byte-level BPE
+//! (GPT-2, LLaMA-3, Qwen) and character BPE with byte fallback (LLaMA-2
+//! exported to `tokenizer.json`).
+//!
+//! The pipeline is the reference's: added tokens are cut out of the raw text
+//! first, each remaining segment is normalized, pre-tokenized into words,
+//! and each word is merged by the model; `add_special_tokens` wraps the
+//! result with the post-processor's template.
+
+pub mod added;
+pub mod decode;
+mod json;
+pub mod model;
+pub mod normalize;
+pub mod pretokenize;
+
+use std::path::Path;
+
+use added::{AddedMatcher, AddedToken, Segment};
+use decode::{Decoder, decode_chain};
+use model::{BpeModel, BpeOptions};
+use normalize::{Normalizer, PostProcessor};
+use pretokenize::{GPT2_PATTERN, PreTokenizer, SplitRegex};
+
+use crate::error::{Error, Result};
+use crate::hash::FxHashMap;
+use crate::special::SpecialTokens;
+
+/// A tokenizer loaded from `tokenizer.json` (model type BPE).
+#[derive(Debug)]
+pub struct HfTokenizer {
+    model: BpeModel,
+    normalizers: Vec<Normalizer>,
+    pre: Vec<PreTokenizer>,
+    post: PostProcessor,
+    decoders: Vec<Decoder>,
+    raw_added: AddedMatcher,
+    normalized_added: AddedMatcher,
+    id_to_token: Vec<Option<String>>,
+    token_to_id: FxHashMap<String, u32>,
+    is_special: Vec<bool>,
+    special: SpecialTokens,
+}
+
+impl HfTokenizer {
+    /// Reads and parses a `tokenizer.json` file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_json_str(&text)
+    }
+
+    /// Parses the contents of a `tokenizer.json` file.
+    pub fn from_json_str(text: &str) -> Result<Self> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| Error::Json(e.to_string()))?;
+        let root = v
+            .as_object()
+            .ok_or_else(|| Error::Json("top level: expected an object".into()))?;
+        let m = json::model(root.get("model").ok_or(Error::MissingField("model"))?)?;
+        let added = json::added_tokens(root.get("added_tokens"))?;
+        let mut normalizers = Vec::new();
+        json::normalizers(root.get("normalizer"), &mut normalizers)?;
+        let mut pre = Vec::new();
+        json::pre_tokenizers(root.get("pre_tokenizer"), &mut pre)?;
+        let mut decoders = Vec::new();
+        json::decoders(root.get("decoder"), &mut decoders)?;
+        let byte_level = match pre
+            .iter()
+            .position(|p| matches!(p, PreTokenizer::ByteLevel { .. }))
+        {
+            None => false,
+            Some(i) if i + 1 == pre.len() => true,
+            Some(_) => {
+                return Err(Error::Unsupported {
+                    what: "pre-tokenizer",
+                    found: "ByteLevel before another pre-tokenizer".into(),
+                });
+            }
+        };
+        let mut vocab = m.vocab;
+        let unk = match &m.unk {
+            Some(u) => Some(*vocab.get(u).ok_or_else(|| {
+                Error::Vocab(format!("unk_token {u:?} is not in the vocabulary"))
+            })?),
+            None => None,
+        };
+        let opts = BpeOptions {
+            byte_level,
+            unk,
+            fuse_unk: m.fuse_unk,
+            byte_fallback: m.byte_fallback,
+            ignore_merges: m.ignore_merges,
+        };
+        let model = BpeModel::new(&vocab, &m.merges, opts)?;
+        for t in &added {
+            vocab.entry(t.content.clone()).or_insert(t.id);
+        }
+        let mut post = PostProcessor::default();
+        json::post_processor(
+            root.get("post_processor"),
+            &|t| vocab.get(t).copied(),
+            &mut post,
+        )?;
+        Self::assemble(model, vocab, added, normalizers, pre, post, decoders, unk)
+    }
+
+    /// A GPT-2 style byte-level BPE from a vocabulary (`tokens[i]` has id
+    /// `i`) and merges, as GGUF's `tokenizer.ggml.*` (model `gpt2`) stores it.
+    /// `added` lists the ids of control / user-defined tokens (matched whole).
+    pub fn from_parts(
+        tokens: &[String],
+        merges: &[(String, String)],
+        added: &[(u32, bool)],
+    ) -> Result<Self> {
+        let mut vocab = FxHashMap::default();
+        for (i, t) in tokens.iter().enumerate() {
+            vocab.insert(t.clone(), i as u32);
+        }
+        let opts = BpeOptions {
+            byte_level: true,
+            ..BpeOptions::default()
+        };
+        let model = BpeModel::new(&vocab, merges, opts)?;
+        let added = added
+            .iter()
+            .map(|&(id, special)| {
+                let content = tokens.get(id as usize).cloned().ok_or(Error::UnknownId {
+                    id,
+                    vocab_size: tokens.len(),
+                })?;
+                Ok(AddedToken {
+                    content,
+                    id,
+                    special,
+                    lstrip: false,
+                    rstrip: false,
+                    normalized: false,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let pre = vec![PreTokenizer::ByteLevel {
+            add_prefix_space: false,
+            regex: Some(SplitRegex::new(GPT2_PATTERN)?),
+        }];
+        Self::assemble(
+            model,
+            vocab,
+            added,
+            Vec::new(),
+            pre,
+            PostProcessor::default(),
+            vec![Decoder::ByteLevel],
+            None,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        model: BpeModel,
+        vocab: FxHashMap<String, u32>,
+        added: Vec<AddedToken>,
+        normalizers: Vec<Normalizer>,
+        pre: Vec<PreTokenizer>,
+        post: PostProcessor,
+        decoders: Vec<Decoder>,
+        unk: Option<u32>,
+    ) -> Result<Self> {
+        let size = vocab.values().map(|&i| i as usize + 1).max().unwrap_or(0);
+        let mut id_to_token = vec![None; size];
+        for (t, &i) in &vocab {
+            id_to_token[i as usize] = Some(t.clone());
+        }
+        let mut is_special = vec![false; size];
+        for t in &added {
+            if (t.id as usize) < size {
+                id_to_token[t.id as usize] = Some(t.content.clone());
+                is_special[t.id as usize] = t.special;
+            }
+        }
+        let special = SpecialTokens::guess(&vocab, post.prefix.first().copied(), unk, &added);
+        Ok(Self {
+            model,
+            normalizers,
+            pre,
+            post,
+            decoders,
+            raw_added: AddedMatcher::new(added.iter().filter(|t| !t.normalized).cloned()),
+            normalized_added: AddedMatcher::new(added.iter().filter(|t| t.normalized).cloned()),
+            id_to_token,
+            token_to_id: vocab,
+            is_special,
+            special,
+        })
+    }
+
+    /// Encodes `text`; with `add_special_tokens` the post-processor's
+    /// template (e.g. a leading BOS) is applied.
+    pub fn encode(&self, text: &str, add_special_tokens: bool) -> Vec<u32> {
+        let mut out = Vec::with_capacity(text.len() / 3 + 2);
+        if add_special_tokens {
+            out.extend_from_slice(&self.post.prefix);
+        }
+        self.raw_added.split(text, &mut |seg| match seg {
+            Segment::Token(id) => out.push(id),
+            Segment::Text(t) => self.encode_segment(t, &mut out),
+        });
+        if add_special_tokens {
+            out.extend_from_slice(&self.post.suffix);
+        }
+        out
+    }
+
+    fn encode_segment(&self, text: &str, out: &mut Vec<u32>) {
+        if self.normalizers.is_empty() {
+            return self.pre_tokenize(0, text, out);
+        }
+        let mut s = text.to_owned();
+        for n in &self.normalizers {
+            s = n.apply(s);
+        }
+        self.normalized_added.split(&s, &mut |seg| match seg {
+            Segment::Token(id) => out.push(id),
+            Segment::Text(t) => self.pre_tokenize(0, t, out),
+        });
+    }
+
+    fn pre_tokenize(&self, step: usize, text: &str, out: &mut Vec<u32>) {
+        let Some(p) = self.pre.get(step) else {
+            return self.model.encode_word(text.as_bytes(), out);
+        };
+        if let PreTokenizer::ByteLevel {
+            add_prefix_space: true,
+            ..
+        } = p
+            && !text.starts_with(' ')
+        {
+            let spaced = format!(" {text}");
+            return p.split(&spaced, &mut |w| self.pre_tokenize(step + 1, w, out));
+        }
+        p.split(text, &mut |w| self.pre_tokenize(step + 1, w, out));
+    }
+
+    /// Decodes ids to text with the decoder chain (tokens joined by spaces
+    /// when the file has no decoder, as the reference does).
+    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        let mut tokens = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let t = self.id_to_token(id).ok_or(Error::UnknownId {
+                id,
+                vocab_size: self.vocab_size(),
+            })?;
+            if skip_special_tokens && self.is_special[id as usize] {
+                continue;
+            }
+            tokens.push(t.to_owned());
+        }
+        if self.decoders.is_empty() {
+            return Ok(tokens.join(" "));
+        }
+        Ok(decode_chain(&self.decoders, tokens))
+    }
+
+    /// The token of an id.
+    pub fn id_to_token(&self, id: u32) -> Option<&str> {
+        self.id_to_token.get(id as usize)?.as_deref()
+    }
+
+    /// The id of a token.
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.token_to_id.get(token).copied()
+    }
+
+    /// One more than the largest id.
+    pub fn vocab_size(&self) -> usize {
+        self.id_to_token.len()
+    }
+
+    /// Bos, eos, unk, pad and the added tokens.
+    pub fn special_tokens(&self) -> &SpecialTokens {
+        &self.special
+    }
+
+    /// Whether an id is a special added token.
+    pub fn is_special(&self, id: u32) -> bool {
+        self.is_special.get(id as usize).copied().unwrap_or(false)
+    }
+
+    /// Empties the word cache (to measure cold-cache encoding).
+    pub fn clear_cache(&self) {
+        self.model.clear_cache();
+    }
+}
