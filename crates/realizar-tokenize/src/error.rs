@@ -7,7 +7,7 @@
 #[non_exhaustive]
 pub enum Error {
     /// Reading a tokenizer file failed.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The file.
         path: String,

@@ -10,6 +10,7 @@
 //! | module | crate | what it owns |
 //! |---|---|---|
 //! | [`tensor`] | `realizar-tensor` | tensors, SIMD kernels with run-time dispatch, the thread pool |
+//! | [`tokenize`] | `realizar-tokenize` | byte-level BPE (`tokenizer.json`) and SentencePiece, id-exact with the reference libraries |
 //!
 //! ```
 //! use realizar::tensor::Tensor;
@@ -21,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub use realizar_tensor as tensor;
+pub use realizar_tokenize as tokenize;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -1,6 +1,7 @@
 //! Subcommands of the `realizar` binary, one file each.
 
 mod info;
+mod tokenize;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +30,11 @@ enum Command {
         after_help = "Examples:\n  realizar info\n  realizar info --json | jq .kernels\n  REALIZAR_KERNEL=scalar realizar info"
     )]
     Info(info::Args),
+    /// Text to token ids and back, with a tokenizer.json or a SentencePiece .model.
+    #[command(
+        after_help = "Examples:\n  realizar tokenize --tokenizer tokenizer.json \"Hello, world\"\n  realizar tokenize --tokenizer tokenizer.model --add-special --json --verbose \"Hello\"\n  echo '\"one\"' | realizar tokenize --tokenizer tokenizer.json --jsonl\n  realizar tokenize --tokenizer tokenizer.json --decode \"15496 11 995\""
+    )]
+    Tokenize(tokenize::Args),
 }
 
 /// Runs a parsed command line.
@@ -38,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Info(a) => info::run(a),
+        Command::Tokenize(a) => tokenize::run(a),
     }
 }
 
