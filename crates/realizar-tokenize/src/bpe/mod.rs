@@ -9,6 +9,7 @@
 
 pub mod added;
 pub mod decode;
+mod fastsplit;
 mod json;
 pub mod model;
 pub mod normalize;

@@ -10,7 +10,10 @@
 
 use regex::Regex;
 
+use super::fastsplit::{self, Known};
 use crate::error::{Error, Result};
+
+pub use super::fastsplit::LLAMA3_PATTERN;
 
 /// GPT-2's pattern (the `ByteLevel` pre-tokenizer with `use_regex`).
 pub const GPT2_PATTERN: &str =
@@ -25,6 +28,8 @@ pub struct SplitRegex {
     /// The pattern has `\s*[\r\n]+` before it (whitespace matches with a
     /// line break came from that alternative, not from `\s+`).
     newline_alt: bool,
+    /// GPT-2's or LLaMA-3's pattern: matched by hand, same matches.
+    fast: Option<Known>,
 }
 
 impl SplitRegex {
@@ -44,16 +49,31 @@ impl SplitRegex {
             pattern: pattern.to_owned(),
             message: e.to_string(),
         })?;
+        let fast = match pattern {
+            GPT2_PATTERN => Some(Known::Gpt2),
+            LLAMA3_PATTERN => Some(Known::Llama3),
+            _ => None,
+        };
         Ok(Self {
             re,
             emulate,
             newline_alt: pattern.contains(r"\s*[\r\n]+"),
+            fast,
         })
+    }
+
+    /// The same split without the hand-written matcher (to test it).
+    pub fn without_fast_path(mut self) -> Self {
+        self.fast = None;
+        self
     }
 
     /// Calls `f(start, end, is_match)` for every match and every gap between
     /// matches, in order.
     pub fn for_each(&self, text: &str, mut f: impl FnMut(usize, usize, bool)) {
+        if let Some(known) = self.fast {
+            return fastsplit::for_each(known, text, |s, e| f(s, e, true));
+        }
         let mut pos = 0;
         let mut last = 0;
         while pos < text.len() {
