@@ -1,0 +1,121 @@
+//! Activations quantized to Q8_0 once, for many dot products.
+
+use crate::blocks::{BlockQ8_0, QK};
+use crate::error::{Error, Result};
+use crate::kernels::kernels;
+
+/// An `f32` vector quantized to Q8_0 (ggml's reference rounding), plus the
+/// per-block values the SIMD dot kernels want ready-made.
+///
+/// A matrix-vector product quantizes its `x` once into this and then takes
+/// one dot product per weight row, as llama.cpp does. Beside the
+/// [`blocks`](Self::blocks) (the exact Q8_0 bytes) it keeps, per block:
+/// the 32 quants contiguous (for 64-byte loads of two blocks), the scale as
+/// `f32` repeated 8 times, and 8 lane biases: `-8 (y[4l] + ... + y[4l+3])`
+/// for lane `l`. The x86 kernels multiply unsigned by signed bytes
+/// (`vpmaddubsw`, `vpdpbusd`), so they compute `sum (n) y` over the nibbles
+/// `n = q + 8` and start each 32-bit lane from its bias: every lane then
+/// holds exactly `sum (n - 8) y` of its 4 elements, as in ggml's kernels,
+/// before it is converted to `f32` and scaled.
+///
+/// ```
+/// use realizar_quant::{Q8Activations, BlockQ8_0};
+/// let x: Vec<f32> = (0..64).map(|i| i as f32 - 32.0).collect();
+/// let a = Q8Activations::quantize(&x)?;
+/// assert_eq!(a.blocks().len(), 2);
+/// assert_eq!(a.blocks()[0].qs[0], -127); // -32 is the block's largest magnitude
+/// # Ok::<(), realizar_quant::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Q8Activations {
+    pub(crate) blocks: Vec<BlockQ8_0>,
+    /// The quants of every block, contiguous (32 per block).
+    pub(crate) qs: Vec<i8>,
+    /// Each block's scale as `f32`, 8 times.
+    pub(crate) d8: Vec<f32>,
+    /// Per block, per 32-bit lane `l`: `-8 * sum(qs[4l..4l + 4])`.
+    pub(crate) bias8: Vec<i32>,
+}
+
+impl Q8Activations {
+    /// Empty activations (quantize into them with [`Self::quantize_into`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Quantizes `x` (a multiple of 32 values long) with [`crate::quantize_row_q8_0`].
+    pub fn quantize(x: &[f32]) -> Result<Self> {
+        let mut a = Self::new();
+        a.quantize_into(x)?;
+        Ok(a)
+    }
+
+    /// Quantizes `x` into `self`, reusing its buffers.
+    pub fn quantize_into(&mut self, x: &[f32]) -> Result<()> {
+        if !x.len().is_multiple_of(QK) {
+            return Err(Error::NotBlockMultiple {
+                op: "Q8Activations::quantize",
+                what: "x",
+                len: x.len(),
+            });
+        }
+        self.blocks.clear();
+        self.blocks
+            .resize(x.len() / QK, bytemuck::Zeroable::zeroed());
+        (kernels().quantize_q8_0)(x, &mut self.blocks);
+        self.derive();
+        Ok(())
+    }
+
+    /// Activations from blocks already in Q8_0.
+    pub fn from_blocks(blocks: &[BlockQ8_0]) -> Self {
+        let mut a = Self::new();
+        a.set_blocks(blocks);
+        a
+    }
+
+    /// Replaces the contents with `blocks`, reusing the buffers.
+    pub fn set_blocks(&mut self, blocks: &[BlockQ8_0]) {
+        self.blocks.clear();
+        self.blocks.extend_from_slice(blocks);
+        self.derive();
+    }
+
+    /// The Q8_0 blocks, byte-identical to ggml's `quantize_row_q8_0_ref`.
+    pub fn blocks(&self) -> &[BlockQ8_0] {
+        &self.blocks
+    }
+
+    /// Number of blocks.
+    pub fn num_blocks(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// Number of values (32 per block).
+    pub fn len(&self) -> usize {
+        self.blocks.len() * QK
+    }
+
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    fn derive(&mut self) {
+        let n = self.blocks.len();
+        self.qs.clear();
+        self.d8.clear();
+        self.bias8.clear();
+        self.qs.reserve(n * QK);
+        self.d8.reserve(n * 8);
+        self.bias8.reserve(n * 8);
+        for b in &self.blocks {
+            self.qs.extend_from_slice(&b.qs);
+            self.d8.extend_from_slice(&[b.d.to_f32(); 8]);
+            for lane in b.qs.chunks_exact(4) {
+                self.bias8
+                    .push(-8 * lane.iter().map(|&q| q as i32).sum::<i32>());
+            }
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! AVX-512 kernels (F, BW, VL, DQ, VNNI, VBMI).
+//!
+//! The dot products take two blocks per 512-bit register. For Q4_0, one
+//! masked 36-byte load brings two blocks; `vpermb` places each block's 16
+//! bytes of nibbles twice, a per-word shift (`vpsrlvw`) and a mask turn them
+//! into 32 bytes `0..=15` per block in element order, and `vpdpbusd` adds
+//! their products with the activations to a register preloaded with
+//! `-8 sum y` of each lane's 4 elements (the `- 8` of every nibble, see
+//! [`Q8Activations`]).
+//! `vpermw` of the same load gives both blocks' `f16` scales, converted in
+//! one `vcvtph2ps`. Q8_0 weights are made unsigned by `xor 0x80` and
+//! corrected by `-128 sum y` per lane. Each 32-bit lane holds the exact
+//! integer dot product of its 4 elements; one FMA per two blocks accumulates
+//! `lane * dw * dy` in 16 lanes.
+
+use super::PREFETCH_BYTES;
+use crate::activations::Q8Activations;
+use crate::blocks::{BlockQ4_0, BlockQ8_0, QK};
+use crate::kernels::{QuantIsa, QuantKernels, scalar};
+use half::f16;
+use std::arch::x86_64::*;
+
+/// The AVX-512 VNNI table.
+pub static KERNELS: QuantKernels = QuantKernels {
+    isa: QuantIsa::Avx512Vnni,
+    quantize_q4_0,
+    quantize_q8_0,
+    dequantize_q4_0,
+    dequantize_q8_0,
+    dot_q4_0,
+    dot_q8_0,
+};
+
+/// `roundf` (half away from zero) of every lane, exactly.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn round_away(t: __m512) -> __m512 {
+    let tr = _mm512_roundscale_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(t);
+    let frac = _mm512_abs_ps(_mm512_sub_ps(t, tr)); // exact
+    let up = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(frac, _mm512_set1_ps(0.5));
+    let sign = _mm512_set1_epi32(i32::MIN);
+    let one = _mm512_castsi512_ps(_mm512_or_si512(
+        _mm512_and_si512(_mm512_castps_si512(t), sign),
+        _mm512_castps_si512(_mm512_set1_ps(1.0)),
+    ));
+    _mm512_mask_add_ps(tr, up, tr, one)
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
+fn quantize_q8_0_impl(x: &[f32], y: &mut [BlockQ8_0]) {
+    for (b, xs) in y.iter_mut().zip(x.chunks_exact(QK)) {
+        // SAFETY: xs holds exactly 32 floats.
+        let v = unsafe {
+            [
+                _mm512_loadu_ps(xs.as_ptr()),
+                _mm512_loadu_ps(xs.as_ptr().add(16)),
+            ]
+        };
+        let amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v[0]), _mm512_abs_ps(v[1])));
+        let d = amax / 127.0;
+        let id = _mm512_set1_ps(if d != 0.0 { 1.0 / d } else { 0.0 });
+        for (k, v) in v.into_iter().enumerate() {
+            let q = _mm512_cvttps_epi32(round_away(_mm512_mul_ps(v, id)));
+            // SAFETY: qs is 32 bytes; this writes bytes 16k..16k+16.
+            unsafe {
+                _mm_storeu_si128(
+                    b.qs.as_mut_ptr().add(16 * k) as *mut __m128i,
+                    _mm512_cvtepi32_epi8(q),
+                )
+            };
+        }
+        b.d = f16::from_f32(d);
+    }
+}
+
+fn quantize_q8_0(x: &[f32], y: &mut [BlockQ8_0]) {
+    // SAFETY: this table is handed out only on CPUs with these features.
+    unsafe { quantize_q8_0_impl(x, y) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
+fn quantize_q4_0_impl(x: &[f32], y: &mut [BlockQ4_0]) {
+    for (b, xs) in y.iter_mut().zip(x.chunks_exact(QK)) {
+        // SAFETY: xs holds exactly 32 floats.
+        let v = unsafe {
+            [
+                _mm512_loadu_ps(xs.as_ptr()),
+                _mm512_loadu_ps(xs.as_ptr().add(16)),
+            ]
+        };
+        let a = [_mm512_abs_ps(v[0]), _mm512_abs_ps(v[1])];
+        let amax = _mm512_reduce_max_ps(_mm512_max_ps(a[0], a[1]));
+        // The first value of largest magnitude, sign included (ggml's strict `<` scan).
+        let max = if amax > 0.0 {
+            let am = _mm512_set1_ps(amax);
+            let mask = _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(a[0], am) as u32
+                | (_mm512_cmp_ps_mask::<_CMP_EQ_OQ>(a[1], am) as u32) << 16;
+            xs[(mask.trailing_zeros() as usize).min(QK - 1)]
+        } else {
+            0.0
+        };
+        let d = max / -8.0;
+        let id = _mm512_set1_ps(if d != 0.0 { 1.0 / d } else { 0.0 });
+        let half = _mm512_set1_ps(8.5);
+        let q = v.map(|v| {
+            let t = _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(v, id), half));
+            _mm512_cvtepi32_epi8(_mm512_max_epi32(
+                _mm512_min_epi32(t, _mm512_set1_epi32(15)),
+                _mm512_setzero_si512(),
+            ))
+        });
+        let packed = _mm_or_si128(q[0], _mm_slli_epi16::<4>(q[1]));
+        // SAFETY: qs is 16 bytes.
+        unsafe { _mm_storeu_si128(b.qs.as_mut_ptr() as *mut __m128i, packed) };
+        b.d = f16::from_f32(d);
+    }
+}
+
+fn quantize_q4_0(x: &[f32], y: &mut [BlockQ4_0]) {
+    // SAFETY: this table is handed out only on CPUs with these features.
+    unsafe { quantize_q4_0_impl(x, y) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
+fn dequantize_q4_0_impl(x: &[BlockQ4_0], y: &mut [f32]) {
+    let (lo, eight) = (_mm_set1_epi8(0x0F), _mm_set1_epi8(8));
+    for (b, ys) in x.iter().zip(y.chunks_exact_mut(QK)) {
+        // SAFETY: qs is 16 bytes.
+        let raw = unsafe { _mm_loadu_si128(b.qs.as_ptr() as *const __m128i) };
+        let d = _mm512_set1_ps(b.d.to_f32());
+        let halves = [
+            _mm_sub_epi8(_mm_and_si128(raw, lo), eight),
+            _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16::<4>(raw), lo), eight),
+        ];
+        for (k, h) in halves.into_iter().enumerate() {
+            let f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(h)), d);
+            // SAFETY: ys holds exactly 32 floats; this writes 16k..16k+16.
+            unsafe { _mm512_storeu_ps(ys.as_mut_ptr().add(16 * k), f) };
+        }
+    }
+}
+
+fn dequantize_q4_0(x: &[BlockQ4_0], y: &mut [f32]) {
+    // SAFETY: this table is handed out only on CPUs with these features.
+    unsafe { dequantize_q4_0_impl(x, y) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
+fn dequantize_q8_0_impl(x: &[BlockQ8_0], y: &mut [f32]) {
+    for (b, ys) in x.iter().zip(y.chunks_exact_mut(QK)) {
+        let d = _mm512_set1_ps(b.d.to_f32());
+        for k in 0..2 {
+            // SAFETY: qs is 32 bytes and ys 32 floats; this reads 16 bytes and
+            // writes 16 floats at 16k.
+            unsafe {
+                let q = _mm_loadu_si128(b.qs.as_ptr().add(16 * k) as *const __m128i);
+                let f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)), d);
+                _mm512_storeu_ps(ys.as_mut_ptr().add(16 * k), f);
+            }
+        }
+    }
+}
+
+fn dequantize_q8_0(x: &[BlockQ8_0], y: &mut [f32]) {
+    // SAFETY: this table is handed out only on CPUs with these features.
+    unsafe { dequantize_q8_0_impl(x, y) }
+}
+
+/// Bytes `0..36` set: two Q4_0 blocks, or the scales of two Q8_0 blocks.
+const PAIR_MASK: u64 = (1 << 36) - 1;
+
+/// Integer dot products of two Q4_0 blocks at `b` with 64 activation quants
+/// at `yq` plus `bias` (16 lanes), and the blocks' scales times `dy`.
+///
+/// # Safety
+/// `b` must be valid for reading 36 bytes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")]
+unsafe fn q4_pair(b: *const u8, y: __m512i, bias: __m512i, dy: __m512) -> (__m512, __m512) {
+    // Byte k of the result: nibble byte (k % 16) of block k / 32, twice per block.
+    let idx = _mm512_set_epi8(
+        35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, //
+        35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, //
+        17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, //
+        17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
+    );
+    // The second copy of each block's bytes gives its high nibbles.
+    let shift = _mm512_set_epi64(
+        0x0004_0004_0004_0004,
+        0x0004_0004_0004_0004,
+        0,
+        0,
+        0x0004_0004_0004_0004,
+        0x0004_0004_0004_0004,
+        0,
+        0,
+    );
+    // Words 0 (block 0's scale) and 9 (block 1's), 8 times each.
+    let didx = _mm512_set_epi16(
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
+        9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 0, 0, 0, 0, 0,
+    );
+    // SAFETY: the caller guarantees 36 readable bytes; the mask reads no more.
+    let raw = unsafe { _mm512_maskz_loadu_epi8(PAIR_MASK, b as *const i8) };
+    let q = _mm512_and_si512(
+        _mm512_srlv_epi16(_mm512_permutexvar_epi8(idx, raw), shift),
+        _mm512_set1_epi8(0x0F),
+    );
+    let s = _mm512_dpbusd_epi32(bias, q, y);
+    let dw = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(didx, raw)));
+    (_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dy))
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")]
+fn dot_q4_0_impl(w: &[BlockQ4_0], x: &Q8Activations) -> f32 {
+    let n = w.len().min(x.blocks.len());
+    let (wp, yq, yd, ys) = (
+        w.as_ptr() as *const u8,
+        x.qs.as_ptr(),
+        x.d8.as_ptr(),
+        x.bias8.as_ptr(),
+    );
+    let mut acc = [_mm512_setzero_ps(); 2];
+    let mut i = 0;
+    // Two pairs (72 bytes of weights) per step.
+    while i + 4 <= n {
+        let bp = wp.wrapping_add(18 * i);
+        _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES) as *const i8);
+        _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES + 64) as *const i8);
+        for (k, a) in acc.iter_mut().enumerate() {
+            let j = i + 2 * k;
+            // SAFETY: blocks j, j + 1 < n lie inside w (36 bytes from block j)
+            // and inside x's arrays (64 quants, 16 scales, 16 sums at block j).
+            let (s, scale) = unsafe {
+                q4_pair(
+                    wp.add(18 * j),
+                    _mm512_loadu_si512(yq.add(QK * j) as *const _),
+                    _mm512_loadu_si512(ys.add(8 * j) as *const _),
+                    _mm512_loadu_ps(yd.add(8 * j)),
+                )
+            };
+            *a = _mm512_fmadd_ps(s, scale, *a);
+        }
+        i += 4;
+    }
+    while i + 2 <= n {
+        // SAFETY: as above, for blocks i, i + 1 < n.
+        let (s, scale) = unsafe {
+            q4_pair(
+                wp.add(18 * i),
+                _mm512_loadu_si512(yq.add(QK * i) as *const _),
+                _mm512_loadu_si512(ys.add(8 * i) as *const _),
+                _mm512_loadu_ps(yd.add(8 * i)),
+            )
+        };
+        acc[0] = _mm512_fmadd_ps(s, scale, acc[0]);
+        i += 2;
+    }
+    let mut sum = _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1]));
+    if i < n {
+        sum += scalar::dot_q4_0_blocks(&w[i..n], &x.blocks[i..n]);
+    }
+    sum
+}
+
+fn dot_q4_0(w: &[BlockQ4_0], x: &Q8Activations) -> f32 {
+    // SAFETY: this table is handed out only on CPUs with these features.
+    unsafe { dot_q4_0_impl(w, x) }
+}
+
+/// Integer dot products of two Q8_0 blocks at `b` with 64 activation quants,
+/// and the blocks' scales times `dy`.
+///
+/// # Safety
+/// `b` must be valid for reading 68 bytes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")]
+unsafe fn q8_pair(b: *const u8, y: __m512i, bias: __m512i, dy: __m512) -> (__m512, __m512) {
+    // Words 0 (block 0's scale) and 17 (block 1's), 8 times each.
+    let didx = _mm512_set_epi16(
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
+        17, 17, 17, 17, 17, 17, 17, 17, 0, 0, 0, 0, 0, 0, 0, 0,
+    );
+    // SAFETY: the caller guarantees 68 readable bytes: quants at 2..34 and
+    // 36..68, scales at 0..2 and 34..36.
+    let (q, raw) = unsafe {
+        (
+            _mm512_inserti64x4::<1>(
+                _mm512_castsi256_si512(_mm256_loadu_si256(b.add(2) as *const __m256i)),
+                _mm256_loadu_si256(b.add(36) as *const __m256i),
+            ),
+            _mm512_maskz_loadu_epi8(PAIR_MASK, b as *const i8),
+        )
+    };
+    let qu = _mm512_xor_si512(q, _mm512_set1_epi8(-128));
+    let s = _mm512_dpbusd_epi32(_mm512_slli_epi32::<4>(bias), qu, y);
+    let dw = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(didx, raw)));
+    (_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dy))
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")]
+fn dot_q8_0_impl(w: &[BlockQ8_0], x: &Q8Activations) -> f32 {
+    let n = w.len().min(x.blocks.len());
+    let (wp, yq, yd, ys) = (
+        w.as_ptr() as *const u8,
+        x.qs.as_ptr(),
+        x.d8.as_ptr(),
+        x.bias8.as_ptr(),
+    );
+    let mut acc = [_mm512_setzero_ps(); 2];
+    let mut i = 0;
+    while i + 4 <= n {
+        let bp = wp.wrapping_add(34 * i);
+        for l in 0..3 {
+            _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES + 64 * l) as *const i8);
+        }
+        for (k, a) in acc.iter_mut().enumerate() {
+            let j = i + 2 * k;
+            // SAFETY: blocks j, j + 1 < n lie inside w (68 bytes from block j)
+            // and inside x's arrays (64 quants, 16 scales, 16 sums at block j).
+            let (s, scale) = unsafe {
+                q8_pair(
+                    wp.add(34 * j),
+                    _mm512_loadu_si512(yq.add(QK * j) as *const _),
+                    _mm512_loadu_si512(ys.add(8 * j) as *const _),
+                    _mm512_loadu_ps(yd.add(8 * j)),
+                )
+            };
+            *a = _mm512_fmadd_ps(s, scale, *a);
+        }
+        i += 4;
+    }
+    while i + 2 <= n {
+        // SAFETY: as above, for blocks i, i + 1 < n.
+        let (s, scale) = unsafe {
+            q8_pair(
+                wp.add(34 * i),
+                _mm512_loadu_si512(yq.add(QK * i) as *const _),
+                _mm512_loadu_si512(ys.add(8 * i) as *const _),
+                _mm512_loadu_ps(yd.add(8 * i)),
+            )
+        };
+        acc[0] = _mm512_fmadd_ps(s, scale, acc[0]);
+        i += 2;
+    }
+    let mut sum = _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1]));
+    if i < n {
+        sum += scalar::dot_q8_0_blocks(&w[i..n], &x.blocks[i..n]);
+    }
+    sum
+}
+
+fn dot_q8_0(w: &[BlockQ8_0], x: &Q8Activations) -> f32 {
+    // SAFETY: this table is handed out only on CPUs with these features.
+    unsafe { dot_q8_0_impl(w, x) }
+}
