@@ -79,6 +79,25 @@ fn matvec(c: &mut Criterion) {
             });
         }
     }
+    // Servers share machines: the same product while another process-like
+    // thread keeps one core busy. A pool that spins for its workers collapses
+    // here; ours should lose about one core's worth and no more.
+    g.throughput(Throughput::Bytes((rows * cols * 4) as u64));
+    g.bench_function(format!("f32/{rows}x{cols}/2t_busy_neighbour"), |b| {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let w = Tensor::from_vec(&[rows, cols], random_f32(rows * cols, 3)).unwrap();
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut x = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    x = black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                }
+            });
+            b.iter(|| ops::matvec(black_box(&w), black_box(&x), black_box(&mut y)).unwrap());
+            stop.store(true, Ordering::Relaxed);
+        });
+    });
     // Decoding streams many layers: rotate through 4096x4096 matrices whose
     // total is at least twice the last-level cache, so weights come from DRAM.
     for dtype in [DType::F32, DType::F16, DType::BF16] {
