@@ -53,7 +53,7 @@ fn is_letter(c: char) -> bool {
         .is_ok()
 }
 
-#[inline]
+#[inline(always)]
 fn class(c: char) -> Class {
     if c.is_ascii() {
         match c {

@@ -1,9 +1,10 @@
 //! The BPE model: a vocabulary, merges ranked by priority, and the merge
 //! loop that turns one pre-token into ids, with a cache of pre-token → ids.
 
+use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::bytes::{byte_to_char, token_to_bytes};
 use crate::error::{Error, Result};
@@ -44,7 +45,18 @@ pub struct BpeModel {
     byte_ids: [Option<u32>; 256],
     /// Byte fallback: id of `<0xNN>`.
     fallback_ids: [Option<u32>; 256],
-    cache: RwLock<WordCache>,
+    /// Key of this model's word cache in each thread's [`CACHES`].
+    instance: u64,
+}
+
+/// Models whose caches a thread keeps at once (the oldest is dropped).
+const MAX_MODELS_PER_THREAD: usize = 8;
+
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Per thread: (model instance, its pre-token → ids cache).
+    static CACHES: RefCell<Vec<(u64, WordCache)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Pre-token bytes → ids.
@@ -103,7 +115,7 @@ impl BpeModel {
             merges: merge_map,
             byte_ids,
             fallback_ids,
-            cache: RwLock::new(FxHashMap::default()),
+            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
         })
     }
 
@@ -112,11 +124,14 @@ impl BpeModel {
         self.opts.byte_level
     }
 
-    /// Drops every cached word (to measure a cold cache).
+    /// Drops every word this thread cached for this model (to measure a
+    /// cold cache).
     pub fn clear_cache(&self) {
-        if let Ok(mut c) = self.cache.write() {
-            c.clear();
-        }
+        CACHES.with(|c| {
+            if let Ok(mut c) = c.try_borrow_mut() {
+                c.retain(|(id, _)| *id != self.instance);
+            }
+        });
     }
 
     /// Appends the ids of one pre-token to `out`, using the cache.
@@ -124,24 +139,36 @@ impl BpeModel {
         if word.is_empty() {
             return;
         }
-        if word.len() <= CACHE_MAX_WORD {
-            if let Ok(c) = self.cache.read()
-                && let Some(ids) = c.get(word)
-            {
+        if word.len() > CACHE_MAX_WORD {
+            return self.encode_word_uncached(word, out);
+        }
+        CACHES.with(|caches| {
+            // A thread-local cache: no lock, no atomic on the hot path.
+            let Ok(mut caches) = caches.try_borrow_mut() else {
+                return self.encode_word_uncached(word, out);
+            };
+            let pos = match caches.iter().position(|(id, _)| *id == self.instance) {
+                Some(p) => p,
+                None => {
+                    if caches.len() >= MAX_MODELS_PER_THREAD {
+                        caches.remove(0);
+                    }
+                    caches.push((self.instance, WordCache::default()));
+                    caches.len() - 1
+                }
+            };
+            let cache = &mut caches[pos].1;
+            if let Some(ids) = cache.get(word) {
                 out.extend_from_slice(ids);
                 return;
             }
             let start = out.len();
             self.encode_word_uncached(word, out);
-            if let Ok(mut c) = self.cache.write() {
-                if c.len() >= CACHE_CAPACITY {
-                    c.clear();
-                }
-                c.insert(word.into(), out[start..].into());
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
             }
-        } else {
-            self.encode_word_uncached(word, out);
-        }
+            cache.insert(word.into(), out[start..].into());
+        })
     }
 
     /// Appends the ids of one pre-token to `out` without the cache.

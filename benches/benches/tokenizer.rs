@@ -1,0 +1,212 @@
+//! Suite `tokenizer`: encode and decode throughput (bytes of text per
+//! second) of realizar-tokenize, with HF `tokenizers` (1.0 rc line) in the
+//! same groups for byte-level BPE.
+//!
+//! Run: `cargo bench -p realizar-benches --bench tokenizer` (add a filter
+//! such as `-- bpe_encode`). Tokenizers are the fixtures of
+//! realizar-tokenize (2k vocabularies trained by the reference libraries;
+//! `comparative/fixtures/tokenize_fixtures.py`). Texts, ~1 MiB each, built
+//! the same way by `comparative/peers/tokenize_peers.py` (which times the
+//! Python `tokenizers` and `sentencepiece`):
+//!
+//! - `code`: every `*.rs` file under `crates/`, sorted by path, concatenated;
+//! - `prose`: the text of every Markdown file and of every `//!` / `///`
+//!   doc-comment line in those sources;
+//!
+//! each repeated to 1 MiB. `whole` encodes the text in one call; `lines`
+//! calls encode once per line. `cold` clears our word cache before each
+//! call (HF has no public way to clear its cache, so it is warm).
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use realizar_tokenize::{Tokenize, Tokenizer};
+
+const SIZE: usize = 1 << 20;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root()
+        .join("crates/realizar-tokenize/tests/fixtures")
+        .join(name)
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs" || x == "md") {
+            out.push(p);
+        }
+    }
+}
+
+/// (prose, code), each ~1 MiB.
+fn corpora() -> (String, String) {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates"), &mut files);
+    rust_files(&root().join("docs"), &mut files);
+    files.push(root().join("README.md"));
+    files.sort();
+    let (mut prose, mut code) = (String::new(), String::new());
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        if f.extension().is_some_and(|x| x == "md") {
+            prose.push_str(&text);
+            continue;
+        }
+        code.push_str(&text);
+        for line in text.lines() {
+            let t = line.trim_start();
+            if let Some(doc) = t.strip_prefix("//!").or_else(|| t.strip_prefix("///")) {
+                prose.push_str(doc.strip_prefix(' ').unwrap_or(doc));
+                prose.push('\n');
+            }
+        }
+    }
+    (fill(&prose), fill(&code))
+}
+
+fn fill(s: &str) -> String {
+    let mut out = String::with_capacity(SIZE + s.len());
+    while out.len() < SIZE && !s.is_empty() {
+        out.push_str(s);
+    }
+    let mut cut = SIZE.min(out.len());
+    while !out.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    out.truncate(cut);
+    out
+}
+
+/// HF `tokenizers` 1.0 rc: canonicalize the 1.0-format file, then load it.
+fn hf_load(file: &str) -> tokenizers::pipeline::PipelineTokenizer {
+    let canonical = tokenizers::canonicalize_file(fixture(file)).unwrap();
+    tokenizers::from_json(&canonical).unwrap()
+}
+
+/// One HF encode, as timed (the encodings, no copy of the ids).
+fn hf_encode(
+    hf: &tokenizers::pipeline::PipelineTokenizer,
+    text: &str,
+) -> Vec<tokenizers::pipeline::Encoding> {
+    let opts = tokenizers::pipeline::EncodeOptions::no_specials();
+    hf.encode(text, &opts).wait().unwrap()
+}
+
+fn hf_ids(hf: &tokenizers::pipeline::PipelineTokenizer, text: &str) -> Vec<u32> {
+    let enc = hf_encode(hf, text);
+    enc.iter()
+        .flat_map(|e| e.ids().iter().map(|t| t.id()))
+        .collect()
+}
+
+fn encode_group(c: &mut Criterion, group: &str, models: &[(&str, &str)], with_hf: bool) {
+    let (prose, code) = corpora();
+    let mut g = c.benchmark_group(group);
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(3));
+    for (model, file) in models {
+        let ours = Tokenizer::from_file(fixture(file)).unwrap();
+        let hf = with_hf.then(|| hf_load(file));
+        for (name, text) in [("prose", &prose), ("code", &code)] {
+            let lines: Vec<&str> = text.split_inclusive('\n').collect();
+            g.throughput(Throughput::Bytes(text.len() as u64));
+            let id = |who: &str, how: &str| BenchmarkId::new(format!("{who}/{model}/{how}"), name);
+            g.bench_function(id("realizar", "whole"), |b| {
+                b.iter(|| black_box(ours.encode(black_box(text), false)))
+            });
+            g.bench_function(id("realizar", "lines"), |b| {
+                b.iter(|| {
+                    for l in &lines {
+                        black_box(ours.encode(black_box(l), false));
+                    }
+                })
+            });
+            if let Tokenizer::Bpe(t) = &ours {
+                g.bench_function(id("realizar", "whole_cold"), |b| {
+                    b.iter_batched(
+                        || t.clear_cache(),
+                        |()| black_box(ours.encode(black_box(text), false)),
+                        BatchSize::PerIteration,
+                    )
+                });
+            }
+            if let Some(hf) = &hf {
+                // Same ids, or the comparison means nothing.
+                assert_eq!(hf_ids(hf, text), ours.encode(text, false), "{model}/{name}");
+                g.bench_function(id("hf_tokenizers", "whole"), |b| {
+                    b.iter(|| black_box(hf_encode(hf, black_box(text))))
+                });
+                g.bench_function(id("hf_tokenizers", "lines"), |b| {
+                    b.iter(|| {
+                        for l in &lines {
+                            black_box(hf_encode(hf, black_box(l)));
+                        }
+                    })
+                });
+            }
+        }
+    }
+    g.finish();
+}
+
+fn decode_group(c: &mut Criterion, group: &str, models: &[(&str, &str)], with_hf: bool) {
+    let (prose, _) = corpora();
+    let mut g = c.benchmark_group(group);
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(3));
+    g.throughput(Throughput::Bytes(prose.len() as u64));
+    for (model, file) in models {
+        let ours = Tokenizer::from_file(fixture(file)).unwrap();
+        let ids = ours.encode(&prose, false);
+        g.bench_function(
+            BenchmarkId::new(format!("realizar/{model}"), "prose"),
+            |b| b.iter(|| black_box(ours.decode(black_box(&ids), false).unwrap())),
+        );
+        if with_hf {
+            let hf = hf_load(file);
+            g.bench_function(
+                BenchmarkId::new(format!("hf_tokenizers/{model}"), "prose"),
+                |b| b.iter(|| black_box(hf.decode(black_box(&ids), false).unwrap())),
+            );
+        }
+    }
+    g.finish();
+}
+
+const BPE: &[(&str, &str)] = &[("gpt2", "gpt2.json"), ("llama3", "llama3.json")];
+const SPM: &[(&str, &str)] = &[("bpe", "spm_bpe.model"), ("unigram", "spm_unigram.model")];
+
+fn bpe_encode(c: &mut Criterion) {
+    encode_group(c, "bpe_encode", BPE, true);
+}
+
+fn bpe_decode(c: &mut Criterion) {
+    decode_group(c, "bpe_decode", BPE, true);
+}
+
+fn spm_encode(c: &mut Criterion) {
+    encode_group(c, "spm_encode", SPM, false);
+}
+
+fn spm_decode(c: &mut Criterion) {
+    decode_group(c, "spm_decode", SPM, false);
+}
+
+criterion_group!(benches, bpe_encode, bpe_decode, spm_encode, spm_decode);
+criterion_main!(benches);

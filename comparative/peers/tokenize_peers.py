@@ -1,0 +1,130 @@
+"""Encode/decode throughput of the Python reference tokenizers, on the same
+tokenizers and texts as the criterion suite `tokenizer`
+(benches/benches/tokenizer.rs), single thread.
+
+Run (from the repository root):
+
+    cd comparative && uv run python peers/tokenize_peers.py [--repeats 5]
+
+Texts, ~1 MiB each, built exactly as the bench builds them:
+- code: every *.rs file under crates/, sorted by path, concatenated;
+- prose: every Markdown file under crates/ and docs/ plus README.md, and
+  every `//!` / `///` doc-comment line of the *.rs files;
+each repeated to 1 MiB (cut at a character boundary).
+
+Prints one line per (library, model, text, mode): median MB/s and the range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import sentencepiece as spm  # noqa: E402
+from tokenizers import Tokenizer  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "crates/realizar-tokenize/tests/fixtures"
+SIZE = 1 << 20
+
+
+def files(d: Path) -> list[Path]:
+    return [p for p in d.rglob("*") if p.is_file() and p.suffix in (".rs", ".md")]
+
+
+def fill(s: str) -> str:
+    if not s:
+        return s
+    b = s.encode()
+    # Cut at SIZE bytes, dropping a character the cut would split.
+    return (b * (SIZE // len(b) + 1))[:SIZE].decode("utf-8", errors="ignore")
+
+
+def corpora() -> tuple[str, str]:
+    paths = files(ROOT / "crates") + files(ROOT / "docs") + [ROOT / "README.md"]
+    # The bench sorts PathBufs, i.e. component by component; these paths share
+    # the root, so sorting the relative parts as tuples gives the same order.
+    paths.sort(key=lambda p: p.relative_to(ROOT).parts)
+    prose, code = [], []
+    for p in paths:
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if p.suffix == ".md":
+            prose.append(text)
+            continue
+        code.append(text)
+        for line in text.split("\n"):
+            line = line.removesuffix("\r")
+            t = line.lstrip()
+            for mark in ("//!", "///"):
+                if t.startswith(mark):
+                    doc = t[len(mark):]
+                    prose.append((doc[1:] if doc.startswith(" ") else doc) + "\n")
+                    break
+    return fill("".join(prose)), fill("".join(code))
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their newline, as Rust's split_inclusive('\\n')."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def timeit(fn, repeats: int) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def report(label: str, nbytes: int, times: list[float]) -> None:
+    rates = sorted(nbytes / t / 1e6 for t in times)
+    print(f"{label:48s} {statistics.median(rates):8.2f} MB/s  [{rates[0]:.2f} .. {rates[-1]:.2f}]")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    prose, code = corpora()
+    texts = {"prose": prose, "code": code}
+    for model in ["gpt2", "llama3"]:
+        tok = Tokenizer.from_file(str(FIXTURES / f"{model}.json"))
+        for name, text in texts.items():
+            n = len(text.encode())
+            lines = split_lines(text)
+            report(f"tokenizers {model} {name} whole", n,
+                   timeit(lambda: tok.encode(text, add_special_tokens=False), args.repeats))
+            report(f"tokenizers {model} {name} lines", n,
+                   timeit(lambda: [tok.encode(l, add_special_tokens=False) for l in lines], args.repeats))
+        ids = tok.encode(prose, add_special_tokens=False).ids
+        report(f"tokenizers {model} decode prose", len(prose.encode()),
+               timeit(lambda: tok.decode(ids, skip_special_tokens=False), args.repeats))
+    for kind in ["bpe", "unigram"]:
+        sp = spm.SentencePieceProcessor(model_file=str(FIXTURES / f"spm_{kind}.model"))
+        for name, text in texts.items():
+            n = len(text.encode())
+            lines = split_lines(text)
+            report(f"sentencepiece {kind} {name} whole", n, timeit(lambda: sp.encode(text), args.repeats))
+            report(f"sentencepiece {kind} {name} lines", n,
+                   timeit(lambda: [sp.encode(l) for l in lines], args.repeats))
+        ids = sp.encode(prose)
+        report(f"sentencepiece {kind} decode prose", len(prose.encode()),
+               timeit(lambda: sp.decode(ids), args.repeats))
+
+
+if __name__ == "__main__":
+    main()
