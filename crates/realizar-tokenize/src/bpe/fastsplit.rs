@@ -53,15 +53,26 @@ fn is_letter(c: char) -> bool {
         .is_ok()
 }
 
+/// Classes of the ASCII characters.
+const ASCII: [Class; 128] = {
+    let mut t = [Class::Other; 128];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = match i as u8 {
+            b'a'..=b'z' | b'A'..=b'Z' => Class::Letter,
+            b'0'..=b'9' => Class::Number,
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => Class::Space,
+            _ => Class::Other,
+        };
+        i += 1;
+    }
+    t
+};
+
 #[inline(always)]
 fn class(c: char) -> Class {
     if c.is_ascii() {
-        match c {
-            'a'..='z' | 'A'..='Z' => Class::Letter,
-            '0'..='9' => Class::Number,
-            '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ' => Class::Space,
-            _ => Class::Other,
-        }
+        ASCII[c as usize]
     } else if is_letter(c) {
         Class::Letter
     } else if c.is_numeric() {
@@ -76,6 +87,14 @@ fn class(c: char) -> Class {
 /// End of the run of `class` starting at `i`, and how many chars it has.
 #[inline]
 fn run(t: &str, mut i: usize, want: Class) -> usize {
+    let b = t.as_bytes();
+    // ASCII bytes by table; the first non-ASCII one hands over to chars.
+    while i < b.len() && b[i] < 0x80 {
+        if ASCII[b[i] as usize] != want {
+            return i;
+        }
+        i += 1;
+    }
     for c in t[i..].chars() {
         if class(c) != want {
             break;

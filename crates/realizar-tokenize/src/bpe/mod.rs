@@ -8,6 +8,7 @@
 //! result with the post-processor's template.
 
 pub mod added;
+pub mod cache;
 pub mod decode;
 mod fastsplit;
 mod json;
@@ -18,6 +19,7 @@ pub mod pretokenize;
 use std::path::Path;
 
 use added::{AddedMatcher, AddedToken, Segment};
+use cache::WordCache;
 use decode::{Decoder, decode_chain};
 use model::{BpeModel, BpeOptions};
 use normalize::{Normalizer, PostProcessor};
@@ -205,9 +207,11 @@ impl HfTokenizer {
         if add_special_tokens {
             out.extend_from_slice(&self.post.prefix);
         }
-        self.raw_added.split(text, &mut |seg| match seg {
-            Segment::Token(id) => out.push(id),
-            Segment::Text(t) => self.encode_segment(t, &mut out),
+        self.model.with_cache(|cache| {
+            self.raw_added.split(text, &mut |seg| match seg {
+                Segment::Token(id) => out.push(id),
+                Segment::Text(t) => self.encode_segment(t, cache, &mut out),
+            })
         });
         if add_special_tokens {
             out.extend_from_slice(&self.post.suffix);
@@ -215,9 +219,9 @@ impl HfTokenizer {
         out
     }
 
-    fn encode_segment(&self, text: &str, out: &mut Vec<u32>) {
+    fn encode_segment(&self, text: &str, cache: &mut WordCache, out: &mut Vec<u32>) {
         if self.normalizers.is_empty() {
-            return self.pre_tokenize(0, text, out);
+            return self.pre_tokenize(0, text, cache, out);
         }
         let mut s = text.to_owned();
         for n in &self.normalizers {
@@ -225,13 +229,13 @@ impl HfTokenizer {
         }
         self.normalized_added.split(&s, &mut |seg| match seg {
             Segment::Token(id) => out.push(id),
-            Segment::Text(t) => self.pre_tokenize(0, t, out),
+            Segment::Text(t) => self.pre_tokenize(0, t, cache, out),
         });
     }
 
-    fn pre_tokenize(&self, step: usize, text: &str, out: &mut Vec<u32>) {
+    fn pre_tokenize(&self, step: usize, text: &str, cache: &mut WordCache, out: &mut Vec<u32>) {
         let Some(p) = self.pre.get(step) else {
-            return self.model.encode_word(text.as_bytes(), out);
+            return self.model.encode_word(text.as_bytes(), cache, out);
         };
         if let PreTokenizer::ByteLevel {
             add_prefix_space: true,
@@ -240,9 +244,9 @@ impl HfTokenizer {
             && !text.starts_with(' ')
         {
             let spaced = format!(" {text}");
-            return p.split(&spaced, &mut |w| self.pre_tokenize(step + 1, w, out));
+            return p.split(&spaced, &mut |w| self.pre_tokenize(step + 1, w, cache, out));
         }
-        p.split(text, &mut |w| self.pre_tokenize(step + 1, w, out));
+        p.split(text, &mut |w| self.pre_tokenize(step + 1, w, cache, out));
     }
 
     /// Decodes ids to text with the decoder chain (tokens joined by spaces

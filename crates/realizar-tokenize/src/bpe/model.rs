@@ -6,14 +6,13 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use super::cache::WordCache;
 use crate::bytes::{byte_to_char, token_to_bytes};
 use crate::error::{Error, Result};
 use crate::hash::FxHashMap;
 
 /// Words longer than this (in bytes) are not cached.
-const CACHE_MAX_WORD: usize = 64;
-/// The cache is cleared when it holds this many words.
-const CACHE_CAPACITY: usize = 100_000;
+const CACHE_MAX_WORD: usize = 1024;
 /// Below this many symbols a quadratic scan beats the heap.
 const HEAP_THRESHOLD: usize = 48;
 
@@ -58,9 +57,6 @@ thread_local! {
     /// Per thread: (model instance, its pre-token → ids cache).
     static CACHES: RefCell<Vec<(u64, WordCache)>> = const { RefCell::new(Vec::new()) };
 }
-
-/// Pre-token bytes → ids.
-type WordCache = FxHashMap<Box<[u8]>, Box<[u32]>>;
 
 impl BpeModel {
     /// Builds a model from the vocabulary (`token → id`) and the merges in
@@ -134,18 +130,12 @@ impl BpeModel {
         });
     }
 
-    /// Appends the ids of one pre-token to `out`, using the cache.
-    pub fn encode_word(&self, word: &[u8], out: &mut Vec<u32>) {
-        if word.is_empty() {
-            return;
-        }
-        if word.len() > CACHE_MAX_WORD {
-            return self.encode_word_uncached(word, out);
-        }
+    /// Runs `f` with this thread's word cache for this model (borrowed
+    /// once per call, so the per-word path has no lock and no TLS access).
+    pub fn with_cache<R>(&self, f: impl FnOnce(&mut WordCache) -> R) -> R {
         CACHES.with(|caches| {
-            // A thread-local cache: no lock, no atomic on the hot path.
             let Ok(mut caches) = caches.try_borrow_mut() else {
-                return self.encode_word_uncached(word, out);
+                return f(&mut WordCache::default());
             };
             let pos = match caches.iter().position(|(id, _)| *id == self.instance) {
                 Some(p) => p,
@@ -157,18 +147,25 @@ impl BpeModel {
                     caches.len() - 1
                 }
             };
-            let cache = &mut caches[pos].1;
-            if let Some(ids) = cache.get(word) {
-                out.extend_from_slice(ids);
-                return;
-            }
-            let start = out.len();
-            self.encode_word_uncached(word, out);
-            if cache.len() >= CACHE_CAPACITY {
-                cache.clear();
-            }
-            cache.insert(word.into(), out[start..].into());
+            f(&mut caches[pos].1)
         })
+    }
+
+    /// Appends the ids of one pre-token to `out`, using `cache`.
+    #[inline]
+    pub fn encode_word(&self, word: &[u8], cache: &mut WordCache, out: &mut Vec<u32>) {
+        if word.is_empty() {
+            return;
+        }
+        if word.len() > CACHE_MAX_WORD {
+            return self.encode_word_uncached(word, out);
+        }
+        if cache.get(word, out) {
+            return;
+        }
+        let start = out.len();
+        self.encode_word_uncached(word, out);
+        cache.insert(word, &out[start..]);
     }
 
     /// Appends the ids of one pre-token to `out` without the cache.

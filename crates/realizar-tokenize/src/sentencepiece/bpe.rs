@@ -24,7 +24,27 @@ fn key(score: f32) -> i32 {
     b ^ (((b >> 31) as u32) >> 1) as i32
 }
 
+/// Encodes the normalized text. When no piece has a `▁` right after
+/// another character, no merge can cross the start of a `▁` run, so the
+/// text is merged word by word (same result, small heaps).
 pub(super) fn encode(sp: &SentencePiece, norm: &str, out: &mut Vec<u32>) {
+    if !sp.split_at_space {
+        return encode_word(sp, norm, out);
+    }
+    let mut start = 0;
+    let mut prev_space = true;
+    for (i, c) in norm.char_indices() {
+        let space = c == '\u{2581}';
+        if space && !prev_space {
+            encode_word(sp, &norm[start..i], out);
+            start = i;
+        }
+        prev_space = space;
+    }
+    encode_word(sp, &norm[start..], out);
+}
+
+fn encode_word(sp: &SentencePiece, norm: &str, out: &mut Vec<u32>) {
     if norm.is_empty() {
         return;
     }

@@ -54,6 +54,8 @@ pub struct SentencePiece {
     unk_surface: String,
     special: SpecialTokens,
     unigram: Option<unigram::Lattice>,
+    /// No piece has `▁` after another character (BPE may split at spaces).
+    split_at_space: bool,
 }
 
 impl SentencePiece {
@@ -191,6 +193,14 @@ impl SentencePiece {
         user_defined.retain(|(s, _)| !s.is_empty());
         user_defined.sort_by_key(|u| std::cmp::Reverse(u.0.len()));
         let unigram = (kind == SpmKind::Unigram).then(|| unigram::Lattice::new(&pieces));
+        let split_at_space = !lookup.keys().any(|p: &String| {
+            let mut prev = '\u{2581}';
+            p.chars().any(|c| {
+                let inner = c == '\u{2581}' && prev != '\u{2581}';
+                prev = c;
+                inner
+            })
+        });
         Ok(Self {
             kind,
             opts,
@@ -208,6 +218,7 @@ impl SentencePiece {
                 added,
             },
             unigram,
+            split_at_space,
         })
     }
 
