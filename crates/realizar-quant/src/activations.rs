@@ -103,18 +103,19 @@ impl Q8Activations {
 
     fn derive(&mut self) {
         let n = self.blocks.len();
-        self.qs.clear();
-        self.d8.clear();
-        self.bias8.clear();
-        self.qs.reserve(n * QK);
-        self.d8.reserve(n * 8);
-        self.bias8.reserve(n * 8);
-        for b in &self.blocks {
-            self.qs.extend_from_slice(&b.qs);
-            self.d8.extend_from_slice(&[b.d.to_f32(); 8]);
-            for lane in b.qs.chunks_exact(4) {
-                self.bias8
-                    .push(-8 * lane.iter().map(|&q| q as i32).sum::<i32>());
+        self.qs.resize(n * QK, 0);
+        self.d8.resize(n * 8, 0.0);
+        self.bias8.resize(n * 8, 0);
+        let parts = self
+            .qs
+            .chunks_exact_mut(QK)
+            .zip(self.d8.chunks_exact_mut(8))
+            .zip(self.bias8.chunks_exact_mut(8));
+        for (b, ((qs, d8), bias)) in self.blocks.iter().zip(parts) {
+            qs.copy_from_slice(&b.qs);
+            d8.fill(b.d.to_f32());
+            for (o, l) in bias.iter_mut().zip(b.qs.chunks_exact(4)) {
+                *o = -8 * (l[0] as i32 + l[1] as i32 + l[2] as i32 + l[3] as i32);
             }
         }
     }

@@ -58,6 +58,23 @@
 //! assert!(quantize_row_q4_0(&w[..40], &mut wq).is_err()); // not a multiple of 32
 //! # Ok::<(), realizar_quant::Error>(())
 //! ```
+//!
+//! The README's example: bytes to blocks without a copy, and a matvec.
+//!
+//! ```
+//! use realizar_quant::{matvec, quantize_row_q4_0, BlockQ4_0, QuantBlock};
+//!
+//! fn main() -> Result<(), realizar_quant::Error> {
+//!     let (rows, cols) = (2, 64);
+//!     let w: Vec<f32> = (0..rows * cols).map(|i| (i % 7) as f32 - 3.0).collect();
+//!     let mut wq = vec![BlockQ4_0::default(); rows * cols / 32];
+//!     quantize_row_q4_0(&w, &mut wq)?; // the bytes gguf-py and llama.cpp write
+//!     let _view = BlockQ4_0::slice_from_bytes(BlockQ4_0::as_bytes(&wq))?; // GGUF bytes -> blocks, no copy
+//!     let mut y = vec![0.0f32; rows];
+//!     matvec(&wq, rows, cols, &vec![1.0; cols], &mut y)?; // x quantized to Q8_0 once, rows across threads
+//!     Ok(())
+//! }
+//! ```
 #![warn(missing_docs)]
 
 mod activations;
