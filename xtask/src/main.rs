@@ -41,7 +41,7 @@ enum Cmd {
 }
 
 /// Suites with a bench target in `benches/`.
-pub const SUITES: &[&str] = &["tensor_ops"];
+pub const SUITES: &[&str] = &["tensor_ops", "quantize"];
 
 fn main() -> Result<()> {
     match Cli::parse().command {
