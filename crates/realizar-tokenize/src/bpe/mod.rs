@@ -42,6 +42,8 @@ pub struct HfTokenizer {
     id_to_token: Vec<Option<String>>,
     token_to_id: FxHashMap<String, u32>,
     is_special: Vec<bool>,
+    /// With a lone ByteLevel decoder: the bytes each id decodes to.
+    id_bytes: Option<Vec<Box<[u8]>>>,
     special: SpecialTokens,
 }
 
@@ -184,6 +186,18 @@ impl HfTokenizer {
                 is_special[t.id as usize] = t.special;
             }
         }
+        let id_bytes = matches!(decoders.as_slice(), [Decoder::ByteLevel]).then(|| {
+            id_to_token
+                .iter()
+                .map(|t| {
+                    let mut b = Vec::new();
+                    if let Some(t) = t {
+                        crate::bytes::token_to_bytes(t, &mut b);
+                    }
+                    b.into_boxed_slice()
+                })
+                .collect()
+        });
         let special = SpecialTokens::guess(&vocab, post.prefix.first().copied(), unk, &added);
         Ok(Self {
             model,
@@ -196,6 +210,7 @@ impl HfTokenizer {
             id_to_token,
             token_to_id: vocab,
             is_special,
+            id_bytes,
             special,
         })
     }
@@ -252,6 +267,27 @@ impl HfTokenizer {
     /// Decodes ids to text with the decoder chain (tokens joined by spaces
     /// when the file has no decoder, as the reference does).
     pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        if let Some(table) = &self.id_bytes {
+            // Byte-level fast path: ids straight to bytes, then lossy UTF-8,
+            // which is what the ByteLevel decoder computes.
+            let mut bytes = Vec::with_capacity(ids.len() * 4);
+            for &id in ids {
+                let b = table
+                    .get(id as usize)
+                    .filter(|_| self.id_to_token(id).is_some());
+                let b = b.ok_or(Error::UnknownId {
+                    id,
+                    vocab_size: self.vocab_size(),
+                })?;
+                if !(skip_special_tokens && self.is_special[id as usize]) {
+                    bytes.extend_from_slice(b);
+                }
+            }
+            return Ok(match String::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            });
+        }
         let mut tokens = Vec::with_capacity(ids.len());
         for &id in ids {
             let t = self.id_to_token(id).ok_or(Error::UnknownId {
