@@ -12,6 +12,7 @@ pub mod cache;
 pub mod decode;
 mod fastsplit;
 mod json;
+mod json_post;
 pub mod model;
 pub mod normalize;
 pub mod pretokenize;
@@ -72,7 +73,7 @@ impl HfTokenizer {
         let mut pre = Vec::new();
         json::pre_tokenizers(root.get("pre_tokenizer"), &mut pre)?;
         let mut decoders = Vec::new();
-        json::decoders(root.get("decoder"), &mut decoders)?;
+        json_post::decoders(root.get("decoder"), &mut decoders)?;
         let byte_level = match pre
             .iter()
             .position(|p| matches!(p, PreTokenizer::ByteLevel { .. }))
@@ -105,7 +106,7 @@ impl HfTokenizer {
             vocab.entry(t.content.clone()).or_insert(t.id);
         }
         let mut post = PostProcessor::default();
-        json::post_processor(
+        json_post::post_processor(
             root.get("post_processor"),
             &|t| vocab.get(t).copied(),
             &mut post,
