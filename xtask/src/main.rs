@@ -1,7 +1,8 @@
 //! `cargo xtask`: project automation that is easier in Rust than in shell.
 //!
 //! xtask drives cargo, the `realizar` CLI and the Python peers in
-//! `comparative/` as processes; it links none of the engine crates.
+//! `comparative/` as processes; of realizar's crates it links only
+//! realizar-stats and realizar-viz, for the benchmark report.
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod compare_matmul;
+mod report;
 
 /// Automation for the realizar workspace.
 #[derive(Debug, Parser)]
@@ -20,13 +22,28 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Run criterion suites (all when none is named), passing extra arguments to criterion.
+    /// Run criterion suites (all when none is named) and write a Markdown report with SVG charts to target/realizar-report/.
     #[command(
-        after_help = "Examples:\n  cargo xtask bench tensor_ops\n  cargo xtask bench tensor_ops -- matvec"
+        after_help = "Examples:\n  cargo xtask bench tensor_ops\n  cargo xtask bench tensor_ops -- matvec\n  cargo xtask bench --save-baseline main\n  cargo xtask bench tensor_ops --baseline main --fail-on-regression\n  cargo xtask bench --no-run --baseline main     (report on results already on disk)"
     )]
     Bench {
-        /// Suites to run: tensor_ops (more arrive with their crates).
+        /// Suites to run: the `[[bench]]` targets of benches/Cargo.toml that are suites.
         suites: Vec<String>,
+        /// Save the run under this baseline name (criterion's --save-baseline).
+        #[arg(long, value_name = "NAME", conflicts_with = "baseline")]
+        save_baseline: Option<String>,
+        /// Compare the run with this saved baseline; verdicts go into the report.
+        #[arg(long, value_name = "NAME")]
+        baseline: Option<String>,
+        /// Fail when a benchmark regressed against --baseline.
+        #[arg(long, requires = "baseline")]
+        fail_on_regression: bool,
+        /// Run nothing: report on the latest results already in target/criterion.
+        #[arg(long, conflicts_with = "save_baseline")]
+        no_run: bool,
+        /// Where the report goes (default: `<target dir>/realizar-report`).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
         /// Arguments for criterion, after `--`.
         #[arg(last = true)]
         criterion_args: Vec<String>,
@@ -40,15 +57,36 @@ enum Cmd {
     },
 }
 
-/// Suites with a bench target in `benches/`.
-pub const SUITES: &[&str] = &["tensor_ops", "quantize"];
+/// realizar's criterion suites (`benches/benches/<suite>.rs`); which of
+/// them are built yet is read from `benches/Cargo.toml` at run time.
+pub const SUITES: &[&str] = &[
+    "tensor_ops",
+    "inference",
+    "cache",
+    "tokenizer",
+    "quantize",
+    "lambda",
+];
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Cmd::Bench {
             suites,
+            save_baseline,
+            baseline,
+            fail_on_regression,
+            no_run,
+            out,
             criterion_args,
-        } => bench(&suites, &criterion_args),
+        } => bench(&BenchArgs {
+            suites,
+            save_baseline,
+            baseline,
+            fail_on_regression,
+            no_run,
+            out,
+            criterion_args,
+        }),
         Cmd::CompareMatmul { no_numpy } => compare_matmul::run(!no_numpy),
     }
 }
@@ -74,24 +112,127 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn bench(suites: &[String], criterion_args: &[String]) -> Result<()> {
-    let chosen: Vec<&str> = if suites.is_empty() {
-        SUITES.to_vec()
-    } else {
-        suites.iter().map(String::as_str).collect()
-    };
-    for s in &chosen {
-        if !SUITES.contains(s) {
-            bail!("unknown suite {s:?}; known: {}", SUITES.join(", "));
+/// Options of `cargo xtask bench`.
+#[derive(Debug)]
+struct BenchArgs {
+    suites: Vec<String>,
+    save_baseline: Option<String>,
+    baseline: Option<String>,
+    fail_on_regression: bool,
+    no_run: bool,
+    out: Option<PathBuf>,
+    criterion_args: Vec<String>,
+}
+
+/// The bench targets of `benches/Cargo.toml` that are suites (not helper
+/// targets such as `verdict_fixture`), read at run time so a new suite
+/// needs no change here.
+fn built_suites() -> Result<Vec<String>> {
+    let path = root().join("benches/Cargo.toml");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("read {}", path.display()))?;
+    let mut names = Vec::new();
+    let mut in_bench = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_bench = line == "[[bench]]";
+        } else if in_bench
+            && let Some(rest) = line.strip_prefix("name")
+            && let Some(value) = rest.trim_start().strip_prefix('=')
+        {
+            let name = value.trim().trim_matches('"');
+            if SUITES.contains(&name) {
+                names.push(name.to_string());
+            }
         }
     }
-    for s in chosen {
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["bench", "-p", "realizar-benches", "--bench", s]);
-        if !criterion_args.is_empty() {
-            cmd.arg("--").args(criterion_args);
+    Ok(names)
+}
+
+/// The target directory: `$CARGO_TARGET_DIR` or `<root>/target`.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => {
+            let t = PathBuf::from(t);
+            if t.is_absolute() { t } else { root().join(t) }
         }
-        run(&mut cmd)?;
+        None => root().join("target"),
+    }
+}
+
+fn bench(args: &BenchArgs) -> Result<()> {
+    let built = built_suites()?;
+    let chosen: Vec<String> = if args.suites.is_empty() {
+        built.clone()
+    } else {
+        args.suites.clone()
+    };
+    for s in &chosen {
+        if !built.contains(s) {
+            bail!(
+                "unknown or not yet built suite {s:?}; built: {} (all: {})",
+                built.join(", "),
+                SUITES.join(", ")
+            );
+        }
+    }
+    let home = std::env::var_os("CRITERION_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("criterion"));
+    if let Some(b) = &args.baseline {
+        let have = realizar_viz::criterion::baselines(&home)?;
+        if !have.contains(b) {
+            bail!(
+                "no baseline {b:?} in {}; save one with `cargo xtask bench --save-baseline {b}`",
+                home.display()
+            );
+        }
+    }
+    let start = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
+    if !args.no_run {
+        for s in &chosen {
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.args(["bench", "-p", "realizar-benches", "--bench", s])
+                .env("CRITERION_HOME", &home)
+                .arg("--");
+            if let Some(b) = &args.save_baseline {
+                cmd.args(["--save-baseline", b]);
+            }
+            if let Some(b) = &args.baseline {
+                cmd.args(["--baseline-lenient", b]);
+            }
+            cmd.args(&args.criterion_args);
+            run(&mut cmd)?;
+        }
+    }
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| target_dir().join("realizar-report"));
+    let outcome = report::write(&report::ReportOptions {
+        criterion_home: &home,
+        out_dir: &out_dir,
+        since: (!args.no_run).then_some(start),
+        suites: if args.no_run { &[] } else { &chosen },
+        baseline: args.baseline.as_deref(),
+        saved_as: args.save_baseline.as_deref(),
+        root: &root(),
+    })?;
+    eprintln!(
+        "report: {} ({} benchmarks{})",
+        outcome.path.display(),
+        outcome.benchmarks,
+        match &args.baseline {
+            Some(b) => format!(", {} regressed against {b}", outcome.regressed.len()),
+            None => String::new(),
+        }
+    );
+    if args.fail_on_regression && !outcome.regressed.is_empty() {
+        bail!(
+            "{} benchmark(s) regressed: {}",
+            outcome.regressed.len(),
+            outcome.regressed.join(", ")
+        );
     }
     Ok(())
 }

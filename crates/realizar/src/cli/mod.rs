@@ -1,7 +1,11 @@
 //! Subcommands of the `realizar` binary, one file each.
 
+mod bench;
 mod info;
+mod input;
+mod stats;
 mod tokenize;
+mod viz;
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +34,15 @@ enum Command {
         after_help = "Examples:\n  realizar info\n  realizar info --json | jq .kernels\n  REALIZAR_KERNEL=scalar realizar info"
     )]
     Info(info::Args),
+    /// Run criterion suites and judge them: per-iteration percentiles, intervals, outliers and, against a baseline, a verdict.
+    #[command(after_help = bench::EXAMPLES)]
+    Bench(bench::Args),
+    /// Show benchmark samples: sparkline, histogram, full report, comparison table; SVG files; a terminal dashboard.
+    #[command(after_help = viz::EXAMPLES)]
+    Viz(viz::Args),
+    /// Statistics on files of measurements: `stats compare` gives an A/B verdict.
+    #[command(after_help = stats::EXAMPLES)]
+    Stats(stats::Args),
     /// Text to token ids and back, with a tokenizer.json or a SentencePiece .model.
     #[command(
         after_help = "Examples:\n  realizar tokenize --tokenizer tokenizer.json \"Hello, world\"\n  realizar tokenize --tokenizer tokenizer.model --add-special --json --verbose \"Hello\"\n  echo '\"one\"' | realizar tokenize --tokenizer tokenizer.json --jsonl\n  realizar tokenize --tokenizer tokenizer.json --decode \"15496 11 995\""
@@ -44,6 +57,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Info(a) => info::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::Viz(a) => viz::run(a),
+        Command::Stats(a) => stats::run(a),
         Command::Tokenize(a) => tokenize::run(a),
     }
 }
