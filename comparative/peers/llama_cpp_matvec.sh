@@ -15,7 +15,8 @@
 #               cache (>= 256 MiB), as realizar's matvec/*/4096x4096/dram/2t.
 # Prints GB/s (1e9 bytes) and GiB/s of weight bytes read. Finally runs
 # llama.cpp's `test-backend-ops perf -o MUL_MAT` on its own n=1 Q4_0/Q8_0
-# shape (it always uses hardware_concurrency/2 threads).
+# shape (it always uses hardware_concurrency/2 threads). PEER_POLL=N sets
+# ggml's polling level for the driver (the script also runs poll=0).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 DIR="${LLAMA_BUILD_DIR:-/work/llama-build}"
@@ -35,6 +36,7 @@ cat > "$DIR/matvec_peer.c" <<'CEOF'
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <stdint.h>
 
 static double now(void) {
     struct timespec t;
@@ -89,6 +91,9 @@ int main(int argc, char **argv) {
     }
     free(tmp);
     struct ggml_threadpool_params tpp = ggml_threadpool_params_default(nth);
+    // PEER_POLL: ggml's polling level (0 = sleep at once, 100 = spin; default 50).
+    const char *poll = getenv("PEER_POLL");
+    if (poll) tpp.poll = (uint32_t)atoi(poll);
     struct ggml_threadpool *tp = ggml_threadpool_new(&tpp);
     struct ggml_cplan *plans = malloc(sizeof(*plans) * layers);
     for (int l = 0; l < layers; l++) {
@@ -106,8 +111,8 @@ int main(int argc, char **argv) {
     }
     for (int a = 0; a < 15; a++) for (int b = a + 1; b < 15; b++) if (samples[b] < samples[a]) { double t = samples[a]; samples[a] = samples[b]; samples[b] = t; }
     double t = samples[7];
-    printf("llama.cpp %s %dx%d %s %dt: %8.1f us  %6.2f GB/s  %6.2f GiB/s of weights (%d matrices)\n",
-           argv[1], rows, cols, argv[3], nth, t * 1e6, wbytes / t / 1e9, wbytes / t / (1024.0 * 1024 * 1024), layers);
+    printf("llama.cpp %s %dx%d %s %dt poll=%u: %8.1f us  %6.2f GB/s  %6.2f GiB/s of weights (%d matrices)\n",
+           argv[1], rows, cols, argv[3], nth, tpp.poll, t * 1e6, wbytes / t / 1e9, wbytes / t / (1024.0 * 1024 * 1024), layers);
     ggml_threadpool_free(tp);
     return 0;
 }
@@ -123,6 +128,12 @@ for t in "${THREADS[@]}"; do
 done
 for ty in q4_0 q8_0; do
     "$DIR/matvec_peer" "$ty" 2 dram
+done
+# ggml's workers spin-wait between ops by default; on a busy machine that
+# can cost whole scheduler slices. The same runs with polling off:
+for ty in q4_0 q8_0; do
+    PEER_POLL=0 "$DIR/matvec_peer" "$ty" 2 cached
+    PEER_POLL=0 "$DIR/matvec_peer" "$ty" 2 dram
 done
 
 echo "--- test-backend-ops perf (its own threads: hardware_concurrency/2) ---"
