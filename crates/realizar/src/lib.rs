@@ -10,6 +10,9 @@
 //! | module | crate | what it owns |
 //! |---|---|---|
 //! | [`tensor`] | `realizar-tensor` | tensors, SIMD kernels with run-time dispatch, the thread pool |
+//! | [`quant`] | `realizar-quant` | GGML Q4_0 / Q8_0 blocks (llama.cpp's bytes), quantized dot products and matvec |
+//! | [`stats`] | `realizar-stats` | benchmark statistics equal to scipy's |
+//! | [`viz`] | `realizar-viz` | terminal and SVG views of benchmark results |
 //! | [`tokenize`] | `realizar-tokenize` | byte-level BPE (`tokenizer.json`) and SentencePiece, id-exact with the reference libraries |
 //!
 //! ```
@@ -21,8 +24,11 @@
 //! ```
 #![warn(missing_docs)]
 
+pub use realizar_quant as quant;
+pub use realizar_stats as stats;
 pub use realizar_tensor as tensor;
 pub use realizar_tokenize as tokenize;
+pub use realizar_viz as viz;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
