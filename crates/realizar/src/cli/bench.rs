@@ -58,7 +58,8 @@ pub const SUITES: &[(&str, &str)] = &[
 
 /// Suites known to have a bench target when this binary was built, for
 /// when there is no checkout to look at.
-const BUILT_AT_COMPILE_TIME: &[&str] = &["tensor_ops"];
+/// A test keeps it equal to the `[[bench]]` targets of `benches/Cargo.toml`.
+const BUILT_AT_COMPILE_TIME: &[&str] = &["tensor_ops", "tokenizer", "quantize"];
 
 /// Options of `realizar bench`.
 #[derive(Debug, clap::Args)]
@@ -652,4 +653,22 @@ fn print_json(judged: &[Judged], args: &Args) -> Result<()> {
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod built_list_tests {
+    use super::*;
+
+    #[test]
+    fn compile_time_list_matches_the_bench_targets() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut built = built_suites(&root).unwrap();
+        built.sort();
+        let mut listed: Vec<String> = BUILT_AT_COMPILE_TIME
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        listed.sort();
+        assert_eq!(built, listed, "update BUILT_AT_COMPILE_TIME");
+    }
 }
