@@ -14,11 +14,17 @@ pub fn softmax_in_place(x: &mut [f32]) {
     }
     let k = kernels();
     let max = (k.max)(x);
-    if x.iter().any(|v| v.is_nan()) || max == f32::NEG_INFINITY {
+    if max == f32::NEG_INFINITY {
         x.fill(f32::NAN);
         return;
     }
+    // A NaN (or +inf) input makes the sum NaN: caught here, without a
+    // separate pass over the row.
     let sum = (k.exp_shift_sum)(x, max);
+    if sum.is_nan() {
+        x.fill(f32::NAN);
+        return;
+    }
     let inv = 1.0 / sum;
     for v in x.iter_mut() {
         *v *= inv;
@@ -67,6 +73,13 @@ mod tests {
         let mut masked = [f32::NEG_INFINITY; 4];
         softmax_in_place(&mut masked);
         assert!(masked.iter().all(|v| v.is_nan()));
+        // Short (scalar tail) and long (SIMD body) rows both propagate NaN.
+        for (len, at) in [(3, 1), (70, 20)] {
+            let mut row: Vec<f32> = (0..len).map(|i| i as f32 * 0.1).collect();
+            row[at] = f32::NAN;
+            softmax_in_place(&mut row);
+            assert!(row.iter().all(|v| v.is_nan()), "len {len}");
+        }
         let mut partly = [0.0, f32::NEG_INFINITY];
         softmax_in_place(&mut partly);
         assert_eq!(partly, [1.0, 0.0]);

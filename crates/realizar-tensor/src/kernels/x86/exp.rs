@@ -27,7 +27,8 @@ const P: [f32; 6] = [
 #[target_feature(enable = "avx2,fma")]
 pub(super) fn exp256(x: __m256) -> __m256 {
     {
-        let x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(LO)), _mm256_set1_ps(HI));
+        // x second: max/min return it when it is NaN, so NaN propagates.
+        let x = _mm256_min_ps(_mm256_set1_ps(HI), _mm256_max_ps(_mm256_set1_ps(LO), x));
         let n = _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
             _mm256_mul_ps(x, _mm256_set1_ps(LOG2E)),
         );
@@ -49,7 +50,8 @@ pub(super) fn exp256(x: __m256) -> __m256 {
 #[target_feature(enable = "avx512f")]
 pub(super) fn exp512(x: __m512) -> __m512 {
     {
-        let x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(LO)), _mm512_set1_ps(HI));
+        // x second: max/min return it when it is NaN, so NaN propagates.
+        let x = _mm512_min_ps(_mm512_set1_ps(HI), _mm512_max_ps(_mm512_set1_ps(LO), x));
         let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
             _mm512_mul_ps(x, _mm512_set1_ps(LOG2E)),
         );
