@@ -1,0 +1,2 @@
+//! # realizar-cache
+#![warn(missing_docs)]

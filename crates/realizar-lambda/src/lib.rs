@@ -1,0 +1,2 @@
+//! # realizar-lambda
+#![warn(missing_docs)]

@@ -1,0 +1,2 @@
+//! # realizar-serve
+#![warn(missing_docs)]
