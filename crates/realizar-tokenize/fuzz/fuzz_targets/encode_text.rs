@@ -1,0 +1,37 @@
+//! Hostile text through the fixture tokenizers (GPT-2 and LLaMA-3 style
+//! byte-level BPE, SentencePiece BPE and Unigram): no panics, and byte-level
+//! BPE round-trips every string exactly.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use realizar_tokenize::bpe::HfTokenizer;
+use realizar_tokenize::sentencepiece::SentencePiece;
+use std::sync::LazyLock;
+
+static GPT2: LazyLock<HfTokenizer> = LazyLock::new(|| {
+    HfTokenizer::from_json_str(include_str!("../../tests/fixtures/gpt2.json")).expect("fixture")
+});
+static LLAMA3: LazyLock<HfTokenizer> = LazyLock::new(|| {
+    HfTokenizer::from_json_str(include_str!("../../tests/fixtures/llama3.json")).expect("fixture")
+});
+static SPM: LazyLock<[SentencePiece; 2]> = LazyLock::new(|| {
+    [
+        SentencePiece::from_bytes(include_bytes!("../../tests/fixtures/spm_bpe.model")).expect("fixture"),
+        SentencePiece::from_bytes(include_bytes!("../../tests/fixtures/spm_unigram.model")).expect("fixture"),
+    ]
+});
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for tok in [&*GPT2, &*LLAMA3] {
+        let ids = tok.encode(text, false);
+        let back = tok.decode(&ids, false).expect("ids from encode decode");
+        assert_eq!(back, text, "byte-level BPE must round-trip");
+    }
+    for sp in SPM.iter() {
+        let ids = sp.encode(text, true);
+        let _ = sp.decode(&ids, false);
+    }
+});
