@@ -16,8 +16,10 @@ static LLAMA3: LazyLock<HfTokenizer> = LazyLock::new(|| {
 });
 static SPM: LazyLock<[SentencePiece; 2]> = LazyLock::new(|| {
     [
-        SentencePiece::from_bytes(include_bytes!("../../tests/fixtures/spm_bpe.model")).expect("fixture"),
-        SentencePiece::from_bytes(include_bytes!("../../tests/fixtures/spm_unigram.model")).expect("fixture"),
+        SentencePiece::from_bytes(include_bytes!("../../tests/fixtures/spm_bpe.model"))
+            .expect("fixture"),
+        SentencePiece::from_bytes(include_bytes!("../../tests/fixtures/spm_unigram.model"))
+            .expect("fixture"),
     ]
 });
 

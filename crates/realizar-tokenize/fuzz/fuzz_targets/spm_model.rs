@@ -9,7 +9,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(sp) = SentencePiece::from_bytes(data) else {
         return;
     };
-    for s in ["", "Hello, world!", "  tabs\tand\nnewlines  ", "héllo 世界 🙂"] {
+    for s in [
+        "",
+        "Hello, world!",
+        "  tabs\tand\nnewlines  ",
+        "héllo 世界 🙂",
+    ] {
         let ids = sp.encode(s, true);
         let _ = sp.decode(&ids, false);
     }

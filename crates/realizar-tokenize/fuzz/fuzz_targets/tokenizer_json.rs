@@ -12,7 +12,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(tok) = HfTokenizer::from_json_str(text) else {
         return;
     };
-    for s in ["", "Hello, world!", "  tabs\tand\nnewlines  ", "héllo 世界 🙂", "<|endoftext|>x"] {
+    for s in [
+        "",
+        "Hello, world!",
+        "  tabs\tand\nnewlines  ",
+        "héllo 世界 🙂",
+        "<|endoftext|>x",
+    ] {
         let ids = tok.encode(s, true);
         let _ = tok.decode(&ids, false);
         let _ = tok.decode(&ids, true);
