@@ -13,6 +13,7 @@
 //! errors            -> {"error": {"code": "invalid_input", "message": "expected 784 features, got 3"}}
 //! ```
 
+use crate::model::ClassicalModel;
 use serde::{Deserialize, Serialize};
 
 /// `POST /predict`: one sample.
@@ -200,6 +201,118 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+impl From<crate::Error> for ApiError {
+    /// Input errors (wrong length, NaN, overflow) become
+    /// [`ErrorCode::InvalidInput`]; anything else [`ErrorCode::Internal`].
+    fn from(e: crate::Error) -> Self {
+        let code = if e.is_input_error() {
+            ErrorCode::InvalidInput
+        } else {
+            ErrorCode::Internal
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+/// Checks one feature vector against the model: its length, then that
+/// every value is finite. The message names the first problem and its index.
+fn validate_features(model: &ClassicalModel, features: &[f32]) -> Result<(), String> {
+    let dim = model.input_dim();
+    if features.len() != dim {
+        return Err(format!("expected {dim} features, got {}", features.len()));
+    }
+    match features.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(format!(
+            "feature {i} is {}, expected a finite number",
+            features[i]
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Runs one sample: the class, and its probabilities when asked for.
+fn run_one(
+    model: &ClassicalModel,
+    features: &[f32],
+    probabilities: bool,
+) -> crate::Result<(u32, Option<Vec<f32>>)> {
+    if probabilities {
+        let mut p = vec![0.0; model.n_classes()];
+        model.predict_proba_into(features, &mut p)?;
+        // The class is the first most probable one, as `predict` chooses.
+        let class = model.predict(features)?;
+        Ok((class, Some(p)))
+    } else {
+        Ok((model.predict(features)?, None))
+    }
+}
+
+fn milliseconds(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Answers a [`PredictRequest`] with `model`: validates the features
+/// (length, NaN and infinities give [`ErrorCode::InvalidInput`] with a
+/// message naming the problem and its index), predicts, and reports the
+/// time spent (validation included) and the model's version.
+///
+/// `req.model_id` is not looked at: choosing the model is the caller's job.
+pub fn predict(model: &ClassicalModel, req: &PredictRequest) -> Result<PredictResponse, ApiError> {
+    let start = std::time::Instant::now();
+    validate_features(model, &req.features)
+        .map_err(|m| ApiError::new(ErrorCode::InvalidInput, m))?;
+    let want_p = req.options.is_some_and(|o| o.return_probabilities);
+    let (prediction, probabilities) = run_one(model, &req.features, want_p)?;
+    let latency_ms = milliseconds(start.elapsed());
+    Ok(PredictResponse {
+        prediction,
+        probabilities,
+        latency_ms,
+        model_version: model.version().to_string(),
+    })
+}
+
+/// Answers a [`BatchPredictRequest`] with `model`: an empty batch, or any
+/// instance with the wrong length or a non-finite value, gives
+/// [`ErrorCode::InvalidInput`] with a message naming the instance
+/// (`"instance 3: expected 784 features, got 2"`). Nothing is predicted
+/// unless every instance is valid.
+pub fn predict_batch(
+    model: &ClassicalModel,
+    req: &BatchPredictRequest,
+) -> Result<BatchPredictResponse, ApiError> {
+    let start = std::time::Instant::now();
+    if req.instances.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "instances must hold at least one instance",
+        ));
+    }
+    for (i, inst) in req.instances.iter().enumerate() {
+        validate_features(model, &inst.features)
+            .map_err(|m| ApiError::new(ErrorCode::InvalidInput, format!("instance {i}: {m}")))?;
+    }
+    let want_p = req.options.is_some_and(|o| o.return_probabilities);
+    let mut predictions = Vec::with_capacity(req.instances.len());
+    let mut probabilities = want_p.then(|| Vec::with_capacity(req.instances.len()));
+    for (i, inst) in req.instances.iter().enumerate() {
+        let (class, p) = run_one(model, &inst.features, want_p).map_err(|e| {
+            let e = ApiError::from(e);
+            ApiError::new(e.code, format!("instance {i}: {}", e.message))
+        })?;
+        predictions.push(class);
+        if let (Some(all), Some(p)) = (probabilities.as_mut(), p) {
+            all.push(p);
+        }
+    }
+    Ok(BatchPredictResponse {
+        predictions,
+        probabilities,
+        total_latency_ms: milliseconds(start.elapsed()),
+        model_version: model.version().to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,5 +346,123 @@ mod tests {
         };
         let json = serde_json::to_string(&r).unwrap();
         assert!(!json.contains("probabilities"), "{json}");
+    }
+
+    fn model() -> ClassicalModel {
+        crate::model::LogisticRegression::new(&[1.0, -1.0, 0.5], 0.0)
+            .unwrap()
+            .with_version("2.1.0")
+            .into()
+    }
+
+    #[test]
+    fn predict_answers_with_version_and_optional_probabilities() {
+        let m = model();
+        let req: PredictRequest = serde_json::from_str(r#"{"features": [2.0, 0.0, 0.0]}"#).unwrap();
+        let r = predict(&m, &req).unwrap();
+        assert_eq!((r.prediction, r.probabilities.clone()), (1, None));
+        assert_eq!(r.model_version, "2.1.0");
+        assert!(r.latency_ms >= 0.0 && r.latency_ms.is_finite());
+        let req = PredictRequest {
+            options: Some(PredictOptions {
+                return_probabilities: true,
+            }),
+            features: vec![0.0, 2.0, 0.0],
+            model_id: None,
+        };
+        let r = predict(&m, &req).unwrap();
+        assert_eq!(r.prediction, 0);
+        let p = r.probabilities.unwrap();
+        assert!((p[0] - 0.880_797).abs() < 1e-6 && (p[0] + p[1] - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn predict_rejects_bad_features_with_named_causes() {
+        let m = model();
+        let bad = |features: Vec<f32>| {
+            let req = PredictRequest {
+                model_id: None,
+                features,
+                options: None,
+            };
+            predict(&m, &req).unwrap_err()
+        };
+        let e = bad(vec![1.0]);
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        assert_eq!(e.message, "expected 3 features, got 1");
+        assert_eq!(
+            bad(vec![0.0, f32::NAN, 1.0]).message,
+            "feature 1 is NaN, expected a finite number"
+        );
+        assert_eq!(
+            bad(vec![0.0, 1.0, f32::INFINITY]).message,
+            "feature 2 is inf, expected a finite number"
+        );
+        let e = bad(vec![f32::MAX, -f32::MAX, 0.0]);
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{e}");
+    }
+
+    #[test]
+    fn batch_predicts_in_order_and_names_the_bad_instance() {
+        let m = model();
+        let inst = |f: &[f32]| Instance {
+            features: f.to_vec(),
+        };
+        let mut req = BatchPredictRequest {
+            model_id: None,
+            instances: vec![
+                inst(&[1.0, 0.0, 0.0]),
+                inst(&[0.0, 1.0, 0.0]),
+                inst(&[0.0, 0.0, 1.0]),
+            ],
+            options: None,
+        };
+        let r = predict_batch(&m, &req).unwrap();
+        assert_eq!(r.predictions, vec![1, 0, 1]);
+        assert_eq!(r.probabilities, None);
+        assert_eq!(r.model_version, "2.1.0");
+        req.options = Some(PredictOptions {
+            return_probabilities: true,
+        });
+        let r = predict_batch(&m, &req).unwrap();
+        let p = r.probabilities.unwrap();
+        assert_eq!(p.len(), 3);
+        assert!(p.iter().all(|p| p.len() == 2));
+
+        req.instances.push(inst(&[1.0]));
+        let e = predict_batch(&m, &req).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (
+                ErrorCode::InvalidInput,
+                "instance 3: expected 3 features, got 1"
+            )
+        );
+        req.instances[3] = inst(&[0.0, f32::NEG_INFINITY, 0.0]);
+        assert_eq!(
+            predict_batch(&m, &req).unwrap_err().message,
+            "instance 3: feature 1 is -inf, expected a finite number"
+        );
+        req.instances.clear();
+        assert_eq!(
+            predict_batch(&m, &req).unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+    }
+
+    #[test]
+    fn model_errors_map_to_codes() {
+        let input = ApiError::from(crate::Error::Dimension {
+            expected: 784,
+            found: 3,
+        });
+        assert_eq!(
+            (input.code, input.message.as_str()),
+            (ErrorCode::InvalidInput, "expected 784 features, got 3")
+        );
+        let internal = ApiError::from(crate::Error::MissingTensor {
+            tensor: "weight".into(),
+        });
+        assert_eq!(internal.code, ErrorCode::Internal);
     }
 }
