@@ -100,8 +100,10 @@ pub enum Error {
         /// The value found.
         value: f32,
     },
-    /// All features are finite but the model's score overflowed `f32`.
-    #[error("features too large: the model's score overflowed f32")]
+    /// The model's score is not finite although every feature is. (Scores
+    /// are accumulated in `f64`, which `f32` weights and features cannot
+    /// overflow; the variant keeps the check total.)
+    #[error("features too large: the model's score is not finite")]
     Overflow,
     /// An output buffer has the wrong length.
     #[error("output buffer: expected {expected} elements, got {found}")]

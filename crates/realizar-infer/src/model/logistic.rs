@@ -1,30 +1,43 @@
 //! Binary logistic regression and multinomial (softmax) regression.
 //!
-//! Both are a dot product per class over the input, so prediction is bound
-//! by the dot kernel: the weights live in 64-byte aligned buffers and the
-//! dot product is one call through the function pointer the tensor crate
-//! picked for this CPU (AVX-512, AVX2+FMA, NEON or scalar). Prediction
-//! allocates nothing.
+//! Both are a dot product per class over the input. Two paths compute it:
 //!
-//! Inputs are checked for free: a NaN or infinite feature makes the score
-//! NaN or infinite (`0 * inf` is NaN), so only a non-finite score triggers
-//! the scan that names the bad feature.
+//! - **The class** comes from the `f32` SIMD dot kernel the tensor crate
+//!   picked for this CPU (AVX-512, AVX2+FMA, NEON or scalar), one call
+//!   through a function pointer on weights in 64-byte aligned buffers. A
+//!   score within [`TIE_BAND`] of zero (where `f32` rounding could flip its
+//!   sign) is recomputed exactly before its sign is taken.
+//! - **Probabilities** come from an `f64`-accumulated dot product on `f64`
+//!   copies of the weights, so they are the exact softmax of the stored
+//!   weights and the input, rounded once to `f32` (see the `dot` module for
+//!   why `f32` summation is not enough for trained models).
+//!
+//! Neither allocates. Inputs are checked for free: a NaN or infinite
+//! feature makes the score NaN or infinite (`0 * inf` is NaN), so only a
+//! non-finite score triggers the scan that names the bad feature.
 
 use super::aligned::AlignedF32;
+use super::dot::{DotF64, dot_f64_kernel};
 use super::fit::{self, Loss};
-use super::math::sigmoid_pair;
 use crate::error::{Error, Result};
 
-/// The dot-product kernel: `sum a[i] * b[i]` over equal-length slices.
+/// The `f32` dot-product kernel: `sum a[i] * b[i]` over equal-length slices.
 pub(crate) type DotFn = fn(&[f32], &[f32]) -> f32;
 
-/// The dot kernel of the best instruction set of this CPU.
+/// The `f32` dot kernel of the best instruction set of this CPU.
 fn dot_kernel() -> DotFn {
     realizar_tensor::kernels::kernels().dot_f32
 }
 
 /// The version given to models that do not name one.
 pub const DEFAULT_VERSION: &str = "0.0.0";
+
+/// Scores of the fast `f32` path closer to zero than this are recomputed in
+/// `f64` before the class is taken from their sign. The `f32` error of a
+/// score is about `2^-24 * sum |w_j x_j|`, so the class always matches the
+/// exact score's sign (and [`predict_proba_into`](LogisticRegression::predict_proba_into))
+/// while `sum |w_j x_j|` stays below about `10^4`.
+pub const TIE_BAND: f32 = 1e-3;
 
 /// Settings of [`LogisticRegression::fit`] and [`SoftmaxRegression::fit`]:
 /// mini-batch gradient descent (batches of [`FitConfig::BATCH_SIZE`]) on the
@@ -62,16 +75,96 @@ impl Default for FitConfig {
     }
 }
 
+/// One linear score `w . x + b`, held for both paths: `f32` (aligned, for
+/// the SIMD kernel) and `f64` (for exact scores).
+#[derive(Debug, Clone)]
+struct Score {
+    w32: AlignedF32,
+    b32: f32,
+    w64: Vec<f64>,
+    b64: f64,
+}
+
+impl Score {
+    fn new(w: &[f32], b: f32) -> Self {
+        Self {
+            w32: AlignedF32::from_slice(w),
+            b32: b,
+            w64: w.iter().map(|&v| f64::from(v)).collect(),
+            b64: f64::from(b),
+        }
+    }
+
+    /// From `f64` weights (the `f32` copy is their rounding).
+    fn from_f64(w64: Vec<f64>, b64: f64) -> Self {
+        let w32: Vec<f32> = w64.iter().map(|&v| v as f32).collect();
+        Self {
+            w32: AlignedF32::from_slice(&w32),
+            b32: b64 as f32,
+            w64,
+            b64,
+        }
+    }
+
+    fn dim(&self) -> usize {
+        self.w64.len()
+    }
+
+    /// The exact score (`x.len()` already checked).
+    #[inline]
+    fn exact(&self, x: &[f32], dot64: DotF64) -> Result<f64> {
+        let z = dot64(&self.w64, x) + self.b64;
+        if z.is_finite() {
+            Ok(z)
+        } else {
+            Err(non_finite_error(x))
+        }
+    }
+
+    /// Whether the score is positive: the fast path, exact near zero
+    /// (`x.len()` already checked).
+    #[inline]
+    fn positive(&self, x: &[f32], dot: DotFn, dot64: DotF64) -> Result<bool> {
+        let z = dot(self.w32.as_slice(), x) + self.b32;
+        // False for NaN; true for infinities, which the exact path re-checks.
+        if z.abs() >= TIE_BAND && z.is_finite() {
+            return Ok(z > 0.0);
+        }
+        self.positive_exact(x, dot64)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn positive_exact(&self, x: &[f32], dot64: DotF64) -> Result<bool> {
+        Ok(self.exact(x, dot64)? > 0.0)
+    }
+
+    fn bytes(&self) -> usize {
+        self.w32.bytes() + std::mem::size_of_val(self.w64.as_slice()) + 12
+    }
+}
+
+/// `(p0, p1)` of a binary model with exact score `z`, each rounded once to
+/// `f32` (the small one is not computed as `1 - big`).
+#[inline]
+fn pair_probabilities(z: f64) -> (f32, f32) {
+    let e = (-z.abs()).exp();
+    let big = 1.0 / (1.0 + e);
+    let small = e / (1.0 + e);
+    let (p0, p1) = if z >= 0.0 { (small, big) } else { (big, small) };
+    (p0 as f32, p1 as f32)
+}
+
 /// Binary logistic regression: `p(class 1 | x) = sigmoid(w . x + b)`.
 ///
 /// Class 1 is predicted when `w . x + b > 0` (probability above one half);
 /// a tie goes to class 0, as `argmax` of the two-way softmax would.
 #[derive(Debug, Clone)]
 pub struct LogisticRegression {
-    weight: AlignedF32,
-    bias: f32,
+    score: Score,
     version: String,
     dot: DotFn,
+    dot64: DotF64,
 }
 
 impl LogisticRegression {
@@ -88,10 +181,10 @@ impl LogisticRegression {
             });
         }
         Ok(Self {
-            weight: AlignedF32::from_slice(weight),
-            bias,
+            score: Score::new(weight, bias),
             version: DEFAULT_VERSION.to_string(),
             dot: dot_kernel(),
+            dot64: dot_f64_kernel(),
         })
     }
 
@@ -110,12 +203,12 @@ impl LogisticRegression {
 
     /// The weights, one per feature.
     pub fn weight(&self) -> &[f32] {
-        self.weight.as_slice()
+        self.score.w32.as_slice()
     }
 
     /// The bias.
     pub fn bias(&self) -> f32 {
-        self.bias
+        self.score.b32
     }
 
     /// The version string.
@@ -125,28 +218,21 @@ impl LogisticRegression {
 
     /// The number of features a sample has.
     pub fn input_dim(&self) -> usize {
-        self.weight.as_slice().len()
+        self.score.dim()
     }
 
-    /// The score `w . x + b` (the log-odds of class 1).
-    #[inline]
-    pub fn decision_function(&self, x: &[f32]) -> Result<f32> {
-        let w = self.weight.as_slice();
-        if x.len() != w.len() {
-            return Err(dimension_error(w.len(), x.len()));
-        }
-        let z = (self.dot)(w, x) + self.bias;
-        if z.is_finite() {
-            Ok(z)
-        } else {
-            Err(non_finite_error(x))
-        }
+    /// The exact score `w . x + b` (the log-odds of class 1), accumulated
+    /// in `f64`.
+    pub fn decision_function(&self, x: &[f32]) -> Result<f64> {
+        self.check(x)?;
+        self.score.exact(x, self.dot64)
     }
 
     /// The predicted class, 0 or 1.
     #[inline]
     pub fn predict(&self, x: &[f32]) -> Result<u32> {
-        Ok(u32::from(self.decision_function(x)? > 0.0))
+        self.check(x)?;
+        Ok(u32::from(self.score.positive(x, self.dot, self.dot64)?))
     }
 
     /// Writes `[p(class 0), p(class 1)]` into `out` (length 2).
@@ -158,7 +244,7 @@ impl LogisticRegression {
                 found: out.len(),
             });
         };
-        (*p0, *p1) = sigmoid_pair(self.decision_function(x)?);
+        (*p0, *p1) = pair_probabilities(self.decision_function(x)?);
         Ok(())
     }
 
@@ -167,8 +253,17 @@ impl LogisticRegression {
         batch(xs, out, self.input_dim(), |x| self.predict(x))
     }
 
+    #[inline]
+    fn check(&self, x: &[f32]) -> Result<()> {
+        if x.len() == self.score.dim() {
+            Ok(())
+        } else {
+            Err(dimension_error(self.score.dim(), x.len()))
+        }
+    }
+
     pub(crate) fn weight_bytes(&self) -> usize {
-        self.weight.bytes() + std::mem::size_of::<f32>() + self.version.len()
+        self.score.bytes() + self.version.len()
     }
 }
 
@@ -180,16 +275,21 @@ impl LogisticRegression {
 /// logistic regression on the difference of the two rows:
 /// `softmax(l)[1] = 1 / (1 + exp(l0 - l1)) = sigmoid((w1 - w0) . x + (b1 - b0))`,
 /// exactly equal in real arithmetic; the difference row is computed once, at
-/// construction. The predicted class is the first largest logit (class 1
-/// only when its score is strictly greater), as `argmax` returns.
+/// construction (in `f64`, where the difference of two `f32`s is exact). The
+/// predicted class is the first largest logit (class 1 only when its score
+/// is strictly greater), as `argmax` returns.
 #[derive(Debug, Clone)]
 pub struct SoftmaxRegression {
+    /// The rows as given (kept for export).
     rows: Vec<AlignedF32>,
     bias: Vec<f32>,
-    /// For `k == 2`: `w1 - w0` and `b1 - b0`.
-    pair: Option<(AlignedF32, f32)>,
+    /// For `k > 2`: each row and bias in `f64`.
+    rows64: Vec<(Vec<f64>, f64)>,
+    /// For `k == 2`: `(w1 - w0) . x + (b1 - b0)`.
+    pair: Option<Score>,
     version: String,
     dot: DotFn,
+    dot64: DotF64,
 }
 
 impl SoftmaxRegression {
@@ -209,21 +309,31 @@ impl SoftmaxRegression {
         check_weights("weight", weight)?;
         check_weights("bias", bias)?;
         let rows: Vec<AlignedF32> = weight.chunks_exact(d).map(AlignedF32::from_slice).collect();
-        let pair = (k == 2).then(|| {
-            let diff: Vec<f32> = rows[1]
-                .as_slice()
+        let to64 = |r: &[f32]| r.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>();
+        let (rows64, pair) = if k == 2 {
+            let diff: Vec<f64> = weight[d..]
                 .iter()
-                .zip(rows[0].as_slice())
-                .map(|(a, b)| a - b)
+                .zip(&weight[..d])
+                .map(|(&a, &b)| f64::from(a) - f64::from(b))
                 .collect();
-            (AlignedF32::from_slice(&diff), bias[1] - bias[0])
-        });
+            let db = f64::from(bias[1]) - f64::from(bias[0]);
+            (Vec::new(), Some(Score::from_f64(diff, db)))
+        } else {
+            let rows64 = weight
+                .chunks_exact(d)
+                .zip(bias)
+                .map(|(r, &b)| (to64(r), f64::from(b)))
+                .collect();
+            (rows64, None)
+        };
         Ok(Self {
             rows,
             bias: bias.to_vec(),
+            rows64,
             pair,
             version: DEFAULT_VERSION.to_string(),
             dot: dot_kernel(),
+            dot64: dot_f64_kernel(),
         })
     }
 
@@ -296,14 +406,13 @@ impl SoftmaxRegression {
         self.rows.len()
     }
 
-    /// Writes the logits `W x + b` into `out` (length `k`).
-    pub fn logits_into(&self, x: &[f32], out: &mut [f32]) -> Result<()> {
-        self.check(x, out.len())?;
-        for ((o, row), b) in out.iter_mut().zip(&self.rows).zip(&self.bias) {
-            *o = (self.dot)(row.as_slice(), x) + b;
-        }
-        if out.iter().all(|l| l.is_finite()) {
-            Ok(())
+    /// The exact logit of class `c` (`x.len()` already checked).
+    #[inline]
+    fn logit(&self, c: usize, x: &[f32]) -> Result<f64> {
+        let (w, b) = &self.rows64[c];
+        let l = (self.dot64)(w, x) + b;
+        if l.is_finite() {
+            Ok(l)
         } else {
             Err(non_finite_error(x))
         }
@@ -312,16 +421,13 @@ impl SoftmaxRegression {
     /// The predicted class: the index of the largest logit (the first on ties).
     #[inline]
     pub fn predict(&self, x: &[f32]) -> Result<u32> {
-        if let Some(z) = self.pair_score(x) {
-            return Ok(u32::from(z? > 0.0));
+        self.check(x)?;
+        if let Some(pair) = &self.pair {
+            return Ok(u32::from(pair.positive(x, self.dot, self.dot64)?));
         }
-        self.check(x, self.rows.len())?;
-        let mut best = (0u32, f32::NEG_INFINITY);
-        for (c, (row, b)) in self.rows.iter().zip(&self.bias).enumerate() {
-            let l = (self.dot)(row.as_slice(), x) + b;
-            if !l.is_finite() {
-                return Err(non_finite_error(x));
-            }
+        let mut best = (0u32, f64::NEG_INFINITY);
+        for c in 0..self.rows64.len() {
+            let l = self.logit(c, x)?;
             if l > best.1 {
                 best = (c as u32, l);
             }
@@ -332,12 +438,35 @@ impl SoftmaxRegression {
     /// Writes the class probabilities into `out` (length `k`).
     #[inline]
     pub fn predict_proba_into(&self, x: &[f32], out: &mut [f32]) -> Result<()> {
-        if let (Some(z), [p0, p1]) = (self.pair_score(x), &mut *out) {
-            (*p0, *p1) = sigmoid_pair(z?);
+        self.check(x)?;
+        if out.len() != self.rows.len() {
+            return Err(Error::OutputLength {
+                expected: self.rows.len(),
+                found: out.len(),
+            });
+        }
+        if let (Some(pair), [p0, p1]) = (&self.pair, &mut *out) {
+            (*p0, *p1) = pair_probabilities(pair.exact(x, self.dot64)?);
             return Ok(());
         }
-        self.logits_into(x, out)?;
-        realizar_tensor::ops::softmax::softmax_in_place(out);
+        // Two passes over the classes keep everything in f64 without a
+        // buffer: the largest logit and the sum of exponentials together
+        // (rescaling the sum when the largest changes), then the
+        // probabilities. Each pass recomputes the logits; k > 2 is not the
+        // hot path.
+        let (mut max, mut sum) = (f64::NEG_INFINITY, 0.0f64);
+        for c in 0..self.rows64.len() {
+            let l = self.logit(c, x)?;
+            if l > max {
+                sum = sum * (max - l).exp() + 1.0;
+                max = l;
+            } else {
+                sum += (l - max).exp();
+            }
+        }
+        for (c, o) in out.iter_mut().enumerate() {
+            *o = ((self.logit(c, x)? - max).exp() / sum) as f32;
+        }
         Ok(())
     }
 
@@ -346,38 +475,24 @@ impl SoftmaxRegression {
         batch(xs, out, self.input_dim(), |x| self.predict(x))
     }
 
-    /// For two classes, the score `(w1 - w0) . x + (b1 - b0)`.
     #[inline]
-    fn pair_score(&self, x: &[f32]) -> Option<Result<f32>> {
-        let (diff, db) = self.pair.as_ref()?;
-        let w = diff.as_slice();
-        if x.len() != w.len() {
-            return Some(Err(dimension_error(w.len(), x.len())));
-        }
-        let z = (self.dot)(w, x) + db;
-        Some(if z.is_finite() {
-            Ok(z)
+    fn check(&self, x: &[f32]) -> Result<()> {
+        let d = self.input_dim();
+        if x.len() == d {
+            Ok(())
         } else {
-            Err(non_finite_error(x))
-        })
-    }
-
-    fn check(&self, x: &[f32], out_len: usize) -> Result<()> {
-        if x.len() != self.input_dim() {
-            return Err(dimension_error(self.input_dim(), x.len()));
+            Err(dimension_error(d, x.len()))
         }
-        if out_len != self.rows.len() {
-            return Err(Error::OutputLength {
-                expected: self.rows.len(),
-                found: out_len,
-            });
-        }
-        Ok(())
     }
 
     pub(crate) fn weight_bytes(&self) -> usize {
         self.rows.iter().map(AlignedF32::bytes).sum::<usize>()
-            + self.pair.as_ref().map_or(0, |(d, _)| d.bytes())
+            + self
+                .rows64
+                .iter()
+                .map(|(w, _)| std::mem::size_of_val(w.as_slice()) + 8)
+                .sum::<usize>()
+            + self.pair.as_ref().map_or(0, Score::bytes)
             + std::mem::size_of_val(self.bias.as_slice())
             + self.version.len()
     }
@@ -426,8 +541,9 @@ fn dimension_error(expected: usize, found: usize) -> Error {
     Error::Dimension { expected, found }
 }
 
-/// The error for a non-finite score: the first non-finite feature, or
-/// [`Error::Overflow`] when every feature is finite.
+/// The error for a non-finite exact score: the first non-finite feature.
+/// (With finite `f32` weights and features an `f64` score cannot overflow,
+/// so one is always found; [`Error::Overflow`] covers the impossible rest.)
 #[cold]
 #[inline(never)]
 pub(crate) fn non_finite_error(x: &[f32]) -> Error {
@@ -485,26 +601,57 @@ mod tests {
     fn two_class_softmax_equals_the_plain_softmax() {
         let data = synthetic_mnist(1000);
         let d = data.dim;
-        let w = weights(2 * d, 7, 0.01);
-        let b = [0.1, -0.2];
-        let m = SoftmaxRegression::new(&w, &b).unwrap();
-        assert!(m.pair.is_some());
-        let mut p = [0.0f32; 2];
-        let mut agree = 0;
-        for x in data.x.chunks_exact(d) {
-            let r = softmax_ref(&w, &b, x);
-            m.predict_proba_into(x, &mut p).unwrap();
-            for c in 0..2 {
-                assert!((f64::from(p[c]) - r[c]).abs() < 1e-6, "{p:?} vs {r:?}");
+        // Small weights, and large ones whose terms cancel (sum |w_j x_j|
+        // in the hundreds, as in a trained model): f32 summation would be
+        // off by ~1e-5 there.
+        for (seed, scale, bias) in [(7, 0.01, [0.1, -0.2]), (8, 0.5, [0.3, 0.25])] {
+            let w = weights(2 * d, seed, scale);
+            let m = SoftmaxRegression::new(&w, &bias).unwrap();
+            assert!(m.pair.is_some());
+            let mut p = [0.0f32; 2];
+            let mut worst = 0.0f64;
+            for x in data.x.chunks_exact(d) {
+                let r = softmax_ref(&w, &bias, x);
+                m.predict_proba_into(x, &mut p).unwrap();
+                for c in 0..2 {
+                    worst = worst.max((f64::from(p[c]) - r[c]).abs());
+                }
+                // The class is the exact argmax, even next to the boundary.
+                assert_eq!(m.predict(x).unwrap(), argmax(&r), "{r:?}");
             }
-            // Predictions agree except where the two logits are equal to
-            // within rounding (none here, but do not make the test depend on it).
-            if (r[1] - r[0]).abs() > 1e-6 {
-                assert_eq!(m.predict(x).unwrap(), argmax(&r));
-                agree += 1;
-            }
+            assert!(worst < 1e-7, "scale {scale}: {worst:e}");
         }
-        assert!(agree > 900, "{agree}");
+    }
+
+    #[test]
+    fn the_class_near_the_boundary_is_the_exact_sign() {
+        // Scores of about +-1e-5 built from large cancelling terms: the f32
+        // fast path cannot tell their sign; the band sends them to f64.
+        let d = 784;
+        let w = weights(d, 21, 0.5);
+        let x = synthetic_mnist(2).sample(1).unwrap().to_vec();
+        let exact: f64 = w
+            .iter()
+            .zip(&x)
+            .map(|(&a, &v)| f64::from(a) * f64::from(v))
+            .sum();
+        for delta in [-2e-5f64, -1e-6, 1e-6, 2e-5] {
+            let b = (-exact + delta) as f32;
+            let m = LogisticRegression::new(&w, b).unwrap();
+            let z = m.decision_function(&x).unwrap();
+            assert!(z.abs() < 1e-4, "{z}");
+            assert_eq!(
+                m.predict(&x).unwrap(),
+                u32::from(z > 0.0),
+                "delta {delta}, z {z}"
+            );
+            let mut p = [0.0; 2];
+            m.predict_proba_into(&x, &mut p).unwrap();
+            assert_eq!(
+                u32::from(p[1] > p[0]),
+                u32::from(z > 0.0) & u32::from(p[1] != p[0])
+            );
+        }
     }
 
     #[test]
@@ -569,10 +716,12 @@ mod tests {
             z.predict(&[1.0, f32::INFINITY]),
             Err(Error::NonFiniteInput { index: 1, .. })
         ));
-        assert!(matches!(
-            m.predict(&[f32::MAX, f32::MAX, 0.0]),
-            Err(Error::Overflow)
-        ));
+        // Finite but huge: the f32 score overflows, the exact one does not.
+        assert_eq!(m.predict(&[f32::MAX, f32::MAX, 0.0]).unwrap(), 1);
+        let mut p = [0.0; 2];
+        m.predict_proba_into(&[f32::MAX, f32::MAX, 0.0], &mut p)
+            .unwrap();
+        assert_eq!(p, [0.0, 1.0]);
         let mut out = [0.0; 3];
         assert!(matches!(
             m.predict_proba_into(&[0.0; 3], &mut out),

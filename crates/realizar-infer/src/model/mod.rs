@@ -29,11 +29,12 @@
 //! softmax regression.
 
 mod aligned;
+mod dot;
 mod fit;
 mod logistic;
-pub mod math;
+mod math;
 
-pub use logistic::{DEFAULT_VERSION, FitConfig, LogisticRegression, SoftmaxRegression};
+pub use logistic::{DEFAULT_VERSION, FitConfig, LogisticRegression, SoftmaxRegression, TIE_BAND};
 
 use crate::api::ModelInfo;
 use crate::error::{Error, Result};
