@@ -1,0 +1,61 @@
+//! The router: routes, fallbacks, body limit, concurrency limit and the
+//! request middleware.
+
+use std::sync::Arc;
+
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{BoxError, Router, middleware};
+use realizar_infer::api::ErrorCode;
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+
+use crate::error::HttpError;
+use crate::routes::{fallback, health, metrics, models, predict};
+use crate::state::AppState;
+
+/// The server's routes over `state`:
+///
+/// - `GET /health`, `GET /ready`, `GET /models`, `GET /metrics`;
+/// - `POST /predict`, `POST /predict/batch`, at most `max_concurrency` at
+///   once: a request past that is answered 503 `overloaded` at once (load
+///   shedding, no queue), so the limit is backpressure and never a growing
+///   backlog. Probes and metrics stay outside the limit;
+/// - other paths 404 and other methods 405, in the JSON error shape.
+///
+/// Every request passes [`observe`](crate::middleware::observe) (request
+/// id, time limit, metrics, access log).
+pub fn router(state: Arc<AppState>, max_concurrency: usize) -> Router {
+    let limit = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(move |_: BoxError| async move {
+            let e = HttpError::api(
+                ErrorCode::Overloaded,
+                format!("server busy: {max_concurrency} predictions in flight; retry shortly"),
+            );
+            ([(header::RETRY_AFTER, HeaderValue::from_static("1"))], e).into_response()
+        }))
+        .layer(LoadShedLayer::new())
+        .layer(GlobalConcurrencyLimitLayer::new(max_concurrency));
+    let predictions = Router::new()
+        .route("/predict", post(predict::predict))
+        .route("/predict/batch", post(predict::predict_batch))
+        .route_layer(limit);
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/models", get(models::models))
+        .route("/metrics", get(metrics::metrics))
+        .merge(predictions)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
+        .fallback(fallback::not_found)
+        .layer(DefaultBodyLimit::max(state.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::middleware::observe,
+        ))
+        .with_state(state)
+}
