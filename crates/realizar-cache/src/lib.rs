@@ -76,7 +76,7 @@ pub use config::CacheConfig;
 pub use error::{Error, Result};
 pub use flight::LoadError;
 pub use metrics::{CacheMetrics, MetricsSnapshot};
-pub use model_cache::ModelCache;
+pub use model_cache::{DefaultHashBuilder, ModelCache};
 
 /// A cached value's size in bytes, which the model cache's byte budget counts.
 pub trait Weighted {

@@ -1,30 +1,26 @@
 //! Counters of a [`ModelCache`](crate::ModelCache), readable without a lock.
 //!
-//! Hits and misses happen on every lookup, from every thread: they live in
-//! per-thread *stripes* (one counter pair per cache line, a thread always
-//! adds to the same stripe), so concurrent readers do not fight over one
-//! cache line; a read sums the stripes. The other counters move only on
-//! the slow paths (eviction, load) and are plain atomics.
+//! Hits and misses happen on every lookup, from every thread. They live in
+//! *stripes*, one hit/miss pair per cache line. A thread using a cache
+//! claims a stripe of its own (the cache remembers the claim in its
+//! per-thread state) and, as its only writer, bumps it with a plain load and
+//! store: no locked instruction, no cache line shared with another core.
+//! Threads beyond the number of stripes share one more stripe with atomic
+//! adds. A read sums the stripes (a few loads). The other counters move only
+//! on slow paths (eviction, load) and are plain atomics.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-/// One thread stripe: its hit and miss counts, alone on its cache lines
+/// One stripe: its hit and miss counts, alone on its cache lines
 /// (128 bytes: adjacent-line prefetchers pair 64-byte lines).
 #[derive(Debug, Default)]
 #[repr(align(128))]
 struct Stripe {
     hits: AtomicU64,
     misses: AtomicU64,
-}
-
-/// The stripe this thread adds to (threads are numbered on first use).
-fn thread_number() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static NUMBER: usize = NEXT.fetch_add(1, Relaxed);
-    }
-    NUMBER.with(|n| *n)
+    /// Claimed by a thread (then only that thread writes the counts).
+    owned: AtomicBool,
 }
 
 /// Slow-path counters, on their own cache line away from the stripes.
@@ -45,8 +41,10 @@ struct Counters {
 /// as a whole).
 #[derive(Debug)]
 pub struct CacheMetrics {
+    /// Single-writer stripes, claimed by threads.
     stripes: Box<[Stripe]>,
-    mask: usize,
+    /// The stripe of threads without one (atomic adds).
+    shared: Stripe,
     counters: Counters,
 }
 
@@ -56,33 +54,54 @@ impl Default for CacheMetrics {
     }
 }
 
+/// Which stripe a thread counts in: its own (by index) or the shared one.
+pub(crate) type StripeId = Option<usize>;
+
 impl CacheMetrics {
-    /// Zeroed counters, with one stripe per available core (rounded up to
-    /// a power of two, at most 64).
+    /// Zeroed counters, with one single-writer stripe per available core
+    /// (at least 2, at most 64): reads sum them, so they stay few.
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let n = cores.next_power_of_two().min(64);
+        let n = cores.clamp(2, 64);
         Self {
             stripes: (0..n).map(|_| Stripe::default()).collect(),
-            mask: n - 1,
+            shared: Stripe::default(),
             counters: Counters::default(),
         }
     }
 
-    #[inline]
-    fn stripe(&self) -> &Stripe {
-        // `mask` is `stripes.len() - 1` with a power-of-two length: in range.
-        &self.stripes[thread_number() & self.mask]
+    /// Claims a free stripe for the calling thread's exclusive writes
+    /// (`None`: all taken, count in the shared one). The caller must only
+    /// use a claimed stripe from one thread at a time.
+    pub(crate) fn claim_stripe(&self) -> StripeId {
+        self.stripes.iter().position(|s| {
+            s.owned
+                .compare_exchange(false, true, Relaxed, Relaxed)
+                .is_ok()
+        })
     }
 
     #[inline]
-    pub(crate) fn record_hit(&self) {
-        self.stripe().hits.fetch_add(1, Relaxed);
+    fn bump(own: Option<&AtomicU64>, shared: &AtomicU64) {
+        match own {
+            // Sole writer: a plain load and store cannot lose a count.
+            Some(c) => c.store(c.load(Relaxed) + 1, Relaxed),
+            None => {
+                shared.fetch_add(1, Relaxed);
+            }
+        }
     }
 
     #[inline]
-    pub(crate) fn record_miss(&self) {
-        self.stripe().misses.fetch_add(1, Relaxed);
+    pub(crate) fn record_hit(&self, stripe: StripeId) {
+        let own = stripe.and_then(|i| self.stripes.get(i)).map(|s| &s.hits);
+        Self::bump(own, &self.shared.hits);
+    }
+
+    #[inline]
+    pub(crate) fn record_miss(&self, stripe: StripeId) {
+        let own = stripe.and_then(|i| self.stripes.get(i)).map(|s| &s.misses);
+        Self::bump(own, &self.shared.misses);
     }
 
     pub(crate) fn record_evictions(&self, n: u64) {
@@ -106,18 +125,34 @@ impl CacheMetrics {
         self.counters.load_nanos.fetch_add(nanos, Relaxed);
     }
 
+    /// Sum of hits and of misses over the stripes.
+    #[inline]
+    fn sums(&self) -> (u64, u64) {
+        let (mut hits, mut misses) = (
+            self.shared.hits.load(Relaxed),
+            self.shared.misses.load(Relaxed),
+        );
+        for s in &self.stripes {
+            hits += s.hits.load(Relaxed);
+            misses += s.misses.load(Relaxed);
+        }
+        (hits, misses)
+    }
+
     /// Lookups that found their key ([`get`](crate::ModelCache::get) and the
     /// first look of [`get_or_load`](crate::ModelCache::get_or_load)).
     #[inline]
     pub fn hits(&self) -> u64 {
-        self.stripes.iter().map(|s| s.hits.load(Relaxed)).sum()
+        let own: u64 = self.stripes.iter().map(|s| s.hits.load(Relaxed)).sum();
+        own + self.shared.hits.load(Relaxed)
     }
 
     /// Lookups that did not find their key (a `get_or_load` that waits for
     /// another caller's load is a miss too).
     #[inline]
     pub fn misses(&self) -> u64 {
-        self.stripes.iter().map(|s| s.misses.load(Relaxed)).sum()
+        let own: u64 = self.stripes.iter().map(|s| s.misses.load(Relaxed)).sum();
+        own + self.shared.misses.load(Relaxed)
     }
 
     /// Entries removed to make room (not [`remove`](crate::ModelCache::remove)
@@ -156,18 +191,13 @@ impl CacheMetrics {
     /// `hits / (hits + misses)`, 0 when there was no lookup.
     #[inline]
     pub fn hit_rate(&self) -> f64 {
-        let (mut hits, mut misses) = (0u64, 0u64);
-        for s in self.stripes.iter() {
-            hits += s.hits.load(Relaxed);
-            misses += s.misses.load(Relaxed);
-        }
+        let (hits, misses) = self.sums();
         rate(hits, misses)
     }
 
     /// All counters in one plain struct.
     pub fn snapshot(&self) -> MetricsSnapshot {
-        let hits = self.hits();
-        let misses = self.misses();
+        let (hits, misses) = self.sums();
         MetricsSnapshot {
             hits,
             misses,
@@ -228,10 +258,13 @@ mod tests {
     #[test]
     fn counts_and_rate() {
         let m = CacheMetrics::new();
-        for _ in 0..3 {
-            m.record_hit();
+        let own = m.claim_stripe();
+        assert!(own.is_some());
+        for _ in 0..2 {
+            m.record_hit(own);
         }
-        m.record_miss();
+        m.record_hit(None);
+        m.record_miss(None);
         m.record_evictions(2);
         m.record_evictions(0);
         m.record_load(true, Duration::from_micros(30));
@@ -247,22 +280,31 @@ mod tests {
     }
 
     #[test]
-    fn stripes_sum_over_threads() {
+    fn stripes_sum_over_threads_owning_or_sharing() {
         let m = Arc::new(CacheMetrics::new());
-        let threads: Vec<_> = (0..6)
+        // More threads than stripes: some own one, the rest share.
+        let n = m.stripes.len() + 4;
+        let threads: Vec<_> = (0..n)
             .map(|_| {
                 let m = Arc::clone(&m);
                 std::thread::spawn(move || {
+                    let own = m.claim_stripe();
                     for _ in 0..1000 {
-                        m.record_hit();
-                        m.record_miss();
+                        m.record_hit(own);
+                        m.record_miss(own);
                     }
+                    own.is_some()
                 })
             })
             .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert_eq!((m.hits(), m.misses()), (6000, 6000));
+        let owners = threads
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .filter(|&owned| owned)
+            .count();
+        assert_eq!(owners, m.stripes.len());
+        let expected = 1000 * n as u64;
+        assert_eq!((m.hits(), m.misses()), (expected, expected));
+        assert!(m.claim_stripe().is_none(), "every stripe was claimed");
     }
 }

@@ -3,20 +3,35 @@
 //!
 //! # Shape
 //!
-//! The entries live in one `RwLock<HashMap>`. A hit takes the read lock,
-//! clones the value's `Arc` and refreshes the entry's recency with relaxed
-//! atomics, so readers never block each other. Recency is a *tick* from a
-//! cache-wide clock: a hit on an entry that is not already the most recent
-//! takes a new tick (`fetch_add`) and stores it in the entry; a hit on the
-//! most recent entry only reads (so a hot model costs no shared writes
-//! beyond its `Arc` count). Ticks are unique, so a single thread sees exact
-//! LRU order; concurrent hits may reorder entries touched at the same time.
+//! A model server looks models up on every request, from every worker
+//! thread, and changes the set of models rarely. So the cache is built for
+//! reads that touch no lock and no cache line another core writes:
 //!
-//! Inserting takes the write lock and, while the count or byte budget would
-//! be exceeded, removes the entry with the smallest tick: a scan, O(n) in
-//! the number of entries, which is cheap for a cache of models (tens), and
-//! keeps the hit path free of any list splicing. Evicted values are dropped
-//! after the lock is released.
+//! - The entries live in a map behind a mutex (the *master*), taken only by
+//!   writers (insert, remove, eviction) and by rare readers (`keys`,
+//!   `contains`). Each write publishes an immutable *snapshot* of the map
+//!   (key -> slot) and bumps a version number.
+//! - Each thread keeps, in per-cache thread-local storage, the snapshot it
+//!   last saw. A lookup reads the version (a plain load of a line that only
+//!   writers touch); when it is unchanged it probes the thread's snapshot
+//!   without any lock; otherwise it takes the mutex once to refresh it.
+//! - A snapshot slot holds a `Weak` reference to the value and its recency
+//!   tick. A hit upgrades the `Weak` (the one locked instruction of a hit,
+//!   the `Arc` count the caller needs anyway), so a stale snapshot never
+//!   keeps an evicted model alive: the master holds the only strong
+//!   reference the cache owns.
+//! - Recency is a tick from a cache-wide clock: a hit on an entry that is
+//!   not already the most recent takes a new tick (`fetch_add`) and stores
+//!   it in the slot; a hit on the most recent entry only reads, so a hot
+//!   model costs no shared writes. Ticks are unique, so one thread sees
+//!   exact LRU order; concurrent hits may order entries touched at the same
+//!   moment either way.
+//! - Hits and misses count in per-thread stripes ([`CacheMetrics`]).
+//!
+//! A write takes the mutex, evicts while the count or byte budget would be
+//! exceeded (the entry with the smallest tick: an O(n) scan, cheap for a
+//! cache of models, tens of entries) and rebuilds the snapshot (O(n) too).
+//! Evicted values are dropped after the mutex is released.
 //!
 //! Loads run outside every lock. A second map of in-flight loads (behind a
 //! mutex taken only on misses) lets the first caller to miss a key run the
@@ -24,36 +39,73 @@
 //! for its outcome.
 
 use std::borrow::Borrow;
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
+
+use thread_local::ThreadLocal;
 
 use crate::Weighted;
 use crate::config::CacheConfig;
 use crate::error::{Error, Result};
 use crate::flight::{Flight, LoadError, Outcome};
-use crate::metrics::CacheMetrics;
+use crate::metrics::{CacheMetrics, StripeId};
 
-/// One cached value.
+use Ordering::{Acquire, Relaxed, Release};
+
+/// The default key hasher: foldhash, seeded per cache. Not built to resist
+/// hash flooding, which needs many colliding keys *in* the map: this map
+/// holds at most `max_entries` keys, chosen by whoever loads models.
+pub type DefaultHashBuilder = foldhash::fast::RandomState;
+
+/// What a snapshot knows of an entry: its value (weakly) and its recency.
+#[derive(Debug)]
+struct Slot<V> {
+    value: Weak<V>,
+    /// Clock tick of its last use (insert or hit).
+    tick: AtomicU64,
+}
+
+/// An immutable view of the keys, shared by the threads that read it.
+type Snapshot<K, V, S> = HashMap<K, Arc<Slot<V>>, S>;
+
+/// One cached value, as the master map owns it.
 #[derive(Debug)]
 struct Entry<V> {
     value: Arc<V>,
+    slot: Arc<Slot<V>>,
     /// Its [`Weighted::weight_bytes`] when inserted.
     bytes: usize,
-    /// Clock tick of its last use (insert or hit).
-    tick: AtomicU64,
+}
+
+/// The writers' side, behind the mutex.
+struct Master<K, V, S> {
+    entries: HashMap<K, Entry<V>, S>,
+    /// The snapshot of `entries` readers should use, and its version.
+    snapshot: Arc<Snapshot<K, V, S>>,
+    version: u64,
+}
+
+/// A thread's view of one cache.
+struct Local<K, V, S> {
+    /// Version of `snapshot` (0: none yet; versions start at 1).
+    version: u64,
+    snapshot: Option<Arc<Snapshot<K, V, S>>>,
+    /// The metrics stripe this thread writes.
+    stripe: StripeId,
 }
 
 /// A thread-safe LRU cache of shared values, keyed by model id, bounded by
 /// entry count and by bytes.
 ///
 /// Values are handed out as `Arc<V>`: an evicted model stays alive for
-/// the requests still using it. See the [module docs](self) for how it is
-/// built and the [crate docs](crate) for an example.
+/// the requests still using it, and is freed when the last one ends. See
+/// the [module docs](self) for how it is built and the [crate docs](crate)
+/// for an example.
 ///
 /// **Entries larger than the whole budget.** A value whose
 /// [`weight_bytes`](Weighted::weight_bytes) exceeds `max_bytes` is never
@@ -62,19 +114,32 @@ struct Entry<V> {
 /// return it (so a request is served), evict nothing, drop any older value
 /// of that key, and count it in [`CacheMetrics::rejected`];
 /// [`try_insert`](Self::try_insert) returns [`Error::EntryTooLarge`] instead.
-pub struct ModelCache<K, V, S = RandomState> {
+pub struct ModelCache<K, V, S = DefaultHashBuilder>
+where
+    K: Send + Sync,
+    V: Send + Sync,
+    S: Send + Sync,
+{
     config: CacheConfig,
-    map: RwLock<HashMap<K, Entry<V>, S>>,
+    master: Mutex<Master<K, V, S>>,
+    /// `Master::version`, readable without the mutex.
+    version: AtomicU64,
+    locals: ThreadLocal<RefCell<Local<K, V, S>>>,
     inflight: Mutex<HashMap<K, Arc<Flight<V>>, S>>,
     clock: AtomicU64,
-    /// Sum of the entries' bytes (written under the write lock).
+    /// Sum of the entries' bytes (written under the mutex).
     bytes: AtomicUsize,
-    /// Number of entries (written under the write lock).
+    /// Number of entries (written under the mutex).
     len: AtomicUsize,
     metrics: CacheMetrics,
 }
 
-impl<K, V, S> fmt::Debug for ModelCache<K, V, S> {
+impl<K, V, S> fmt::Debug for ModelCache<K, V, S>
+where
+    K: Send + Sync,
+    V: Send + Sync,
+    S: Send + Sync,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ModelCache")
             .field("config", &self.config)
@@ -92,7 +157,7 @@ enum Role<V> {
     Wait(Arc<Flight<V>>),
 }
 
-impl<K, V> ModelCache<K, V, RandomState>
+impl<K, V> ModelCache<K, V, DefaultHashBuilder>
 where
     K: Eq + Hash + Clone + Send + Sync,
     V: Weighted + Send + Sync,
@@ -102,7 +167,7 @@ where
     /// # Errors
     /// [`Error::InvalidConfig`] when a limit is 0.
     pub fn new(config: CacheConfig) -> Result<Self> {
-        Self::with_hasher(config, RandomState::new())
+        Self::with_hasher(config, DefaultHashBuilder::default())
     }
 }
 
@@ -110,7 +175,7 @@ impl<K, V, S> ModelCache<K, V, S>
 where
     K: Eq + Hash + Clone + Send + Sync,
     V: Weighted + Send + Sync,
-    S: BuildHasher + Clone,
+    S: BuildHasher + Clone + Send + Sync,
 {
     /// An empty cache with these limits, hashing keys with `hasher`.
     ///
@@ -120,7 +185,13 @@ where
         config.validate()?;
         Ok(Self {
             config,
-            map: RwLock::new(HashMap::with_hasher(hasher.clone())),
+            master: Mutex::new(Master {
+                entries: HashMap::with_hasher(hasher.clone()),
+                snapshot: Arc::new(HashMap::with_hasher(hasher.clone())),
+                version: 1,
+            }),
+            version: AtomicU64::new(1),
+            locals: ThreadLocal::new(),
             inflight: Mutex::new(HashMap::with_hasher(hasher)),
             clock: AtomicU64::new(0),
             bytes: AtomicUsize::new(0),
@@ -134,28 +205,24 @@ where
         self.config
     }
 
-    // A panic in user code (`Hash`/`Eq` of a key) under a lock poisons it;
-    // the maps stay consistent (std's HashMap is panic-safe and our
-    // counters are updated after the map), so poisoning is ignored.
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<K, Entry<V>, S>> {
-        self.map.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<K, Entry<V>, S>> {
-        self.map.write().unwrap_or_else(PoisonError::into_inner)
+    // A panic in user code (`Hash`/`Eq` of a key, `Weighted`) under a lock
+    // poisons it; the maps stay consistent (std's HashMap is panic-safe and
+    // our counters are written after the map), so poisoning is ignored.
+    fn master(&self) -> MutexGuard<'_, Master<K, V, S>> {
+        self.master.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn inflight(&self) -> MutexGuard<'_, HashMap<K, Arc<Flight<V>>, S>> {
         self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Marks `entry` as the most recently used.
+    /// Marks `slot` as the most recently used.
     #[inline]
-    fn touch(&self, entry: &Entry<V>) {
-        // The entry holding the newest tick is already the most recent:
+    fn touch(&self, slot: &Slot<V>) {
+        // The slot holding the newest tick is already the most recent:
         // only read (no shared write) when a hot key is hit again.
-        if entry.tick.load(Relaxed) != self.clock.load(Relaxed) {
-            entry.tick.store(self.next_tick(), Relaxed);
+        if slot.tick.load(Relaxed) != self.clock.load(Relaxed) {
+            slot.tick.store(self.next_tick(), Relaxed);
         }
     }
 
@@ -164,16 +231,58 @@ where
         self.clock.fetch_add(1, Relaxed) + 1
     }
 
-    /// Looks `key` up without counting a hit or miss; a hit still
-    /// refreshes recency.
-    fn lookup<Q>(&self, key: &Q) -> Option<Arc<V>>
+    /// This thread's state for this cache.
+    #[inline]
+    fn local(&self) -> &RefCell<Local<K, V, S>> {
+        self.locals.get_or(|| {
+            RefCell::new(Local {
+                version: 0,
+                snapshot: None,
+                stripe: self.metrics.claim_stripe(),
+            })
+        })
+    }
+
+    /// Looks `key` up, refreshing recency on a hit; returns the value and
+    /// the stripe to count in.
+    #[inline]
+    fn lookup<Q>(&self, key: &Q) -> (Option<Arc<V>>, StripeId)
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let map = self.read();
-        let entry = map.get(key)?;
-        self.touch(entry);
+        let version = self.version.load(Acquire);
+        let Ok(mut local) = self.local().try_borrow_mut() else {
+            // Re-entered from a key's `Hash`/`Eq`: answer from the master.
+            return (self.lookup_master(key), None);
+        };
+        if local.version != version || local.snapshot.is_none() {
+            let master = self.master();
+            local.snapshot = Some(Arc::clone(&master.snapshot));
+            local.version = master.version;
+        }
+        let stripe = local.stripe;
+        let found = local
+            .snapshot
+            .as_ref()
+            .and_then(|snap| snap.get(key))
+            .and_then(|slot| {
+                let value = slot.value.upgrade()?;
+                self.touch(slot);
+                Some(value)
+            });
+        (found, stripe)
+    }
+
+    /// [`lookup`](Self::lookup) through the mutex.
+    fn lookup_master<Q>(&self, key: &Q) -> Option<Arc<V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let master = self.master();
+        let entry = master.entries.get(key)?;
+        self.touch(&entry.slot);
         Some(Arc::clone(&entry.value))
     }
 
@@ -185,11 +294,11 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let found = self.lookup(key);
+        let (found, stripe) = self.lookup(key);
         if found.is_some() {
-            self.metrics.record_hit();
+            self.metrics.record_hit(stripe);
         } else {
-            self.metrics.record_miss();
+            self.metrics.record_miss(stripe);
         }
         found
     }
@@ -200,7 +309,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.read().get(key).map(|e| Arc::clone(&e.value))
+        self.master().entries.get(key).map(|e| Arc::clone(&e.value))
     }
 
     /// The value cached under `key`, or the one `load` returns, cached.
@@ -234,7 +343,7 @@ where
             let mut inflight = self.inflight();
             if let Some(flight) = inflight.get(&key) {
                 Role::Wait(Arc::clone(flight))
-            } else if let Some(v) = self.lookup(&key) {
+            } else if let (Some(v), _) = self.lookup(&key) {
                 // A load finished between the miss and now: it inserts the
                 // value before leaving the in-flight map, so we see it.
                 Role::Ready(v)
@@ -324,53 +433,77 @@ where
         Ok(self.insert(key, value))
     }
 
+    /// Publishes a new snapshot of `master.entries` (under the mutex).
+    fn publish(&self, master: &mut Master<K, V, S>) {
+        let mut snap = HashMap::with_capacity_and_hasher(
+            master.entries.len(),
+            master.entries.hasher().clone(),
+        );
+        for (k, e) in &master.entries {
+            snap.insert(k.clone(), Arc::clone(&e.slot));
+        }
+        master.snapshot = Arc::new(snap);
+        master.version += 1;
+        self.version.store(master.version, Release);
+        self.len.store(master.entries.len(), Relaxed);
+    }
+
     /// Inserts; `Err(value)` when it was too large to cache.
     fn store(&self, key: K, value: Arc<V>) -> std::result::Result<Arc<V>, Arc<V>> {
         let bytes = value.weight_bytes();
         let cached = bytes <= self.config.max_bytes;
         let mut dropped: Vec<Entry<V>> = Vec::new();
         let mut evicted = 0u64;
-        {
-            let mut map = self.write();
+        let old_snapshot = {
+            let mut master = self.master();
             let mut total = self.bytes.load(Relaxed);
-            if let Some(old) = map.remove(&key) {
+            if let Some(old) = master.entries.remove(&key) {
                 total -= old.bytes;
                 dropped.push(old);
             }
             if cached {
-                while map.len() >= self.config.max_entries
+                while master.entries.len() >= self.config.max_entries
                     || total.saturating_add(bytes) > self.config.max_bytes
                 {
-                    let Some(victim) = map
+                    let Some(victim) = master
+                        .entries
                         .iter()
-                        .min_by_key(|(_, e)| e.tick.load(Relaxed))
+                        .min_by_key(|(_, e)| e.slot.tick.load(Relaxed))
                         .map(|(k, _)| k.clone())
                     else {
                         break; // empty: `bytes <= max_bytes` fits
                     };
-                    if let Some(e) = map.remove(&victim) {
+                    if let Some(e) = master.entries.remove(&victim) {
                         total -= e.bytes;
                         evicted += 1;
                         dropped.push(e);
                     }
                 }
-                let tick = self.next_tick();
-                map.insert(
+                let slot = Arc::new(Slot {
+                    value: Arc::downgrade(&value),
+                    tick: AtomicU64::new(self.next_tick()),
+                });
+                master.entries.insert(
                     key,
                     Entry {
                         value: Arc::clone(&value),
+                        slot,
                         bytes,
-                        tick: AtomicU64::new(tick),
                     },
                 );
                 total += bytes;
             }
             self.bytes.store(total, Relaxed);
-            self.len.store(map.len(), Relaxed);
-        }
+            let old = Arc::clone(&master.snapshot);
+            if cached || !dropped.is_empty() {
+                self.publish(&mut master);
+            }
+            old
+        };
         self.metrics.record_evictions(evicted);
         // Replaced and evicted values are freed here, outside the lock.
         drop(dropped);
+        drop(old_snapshot);
         if cached {
             Ok(value)
         } else {
@@ -385,20 +518,20 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let mut map = self.write();
-        let entry = map.remove(key)?;
+        let mut master = self.master();
+        let entry = master.entries.remove(key)?;
         self.bytes.fetch_sub(entry.bytes, Relaxed);
-        self.len.store(map.len(), Relaxed);
+        self.publish(&mut master);
         Some(entry.value)
     }
 
     /// Removes every entry (values in use elsewhere stay alive).
     pub fn clear(&self) {
-        let old = {
-            let mut map = self.write();
-            let old: Vec<Entry<V>> = map.drain().map(|(_, e)| e).collect();
+        let old: Vec<Entry<V>> = {
+            let mut master = self.master();
+            let old = master.entries.drain().map(|(_, e)| e).collect();
             self.bytes.store(0, Relaxed);
-            self.len.store(0, Relaxed);
+            self.publish(&mut master);
             old
         };
         drop(old);
@@ -410,7 +543,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.read().contains_key(key)
+        self.master().entries.contains_key(key)
     }
 
     /// Number of cached entries (lock-free).
@@ -430,9 +563,12 @@ where
 
     /// The cached keys, most recently used first.
     pub fn keys(&self) -> Vec<K> {
-        let map = self.read();
-        let mut ticked: Vec<(u64, &K)> =
-            map.iter().map(|(k, e)| (e.tick.load(Relaxed), k)).collect();
+        let master = self.master();
+        let mut ticked: Vec<(u64, &K)> = master
+            .entries
+            .iter()
+            .map(|(k, e)| (e.slot.tick.load(Relaxed), k))
+            .collect();
         ticked.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
         ticked.into_iter().map(|(_, k)| k.clone()).collect()
     }
@@ -450,7 +586,7 @@ struct LeadGuard<'a, K, V, S>
 where
     K: Eq + Hash + Clone + Send + Sync,
     V: Weighted + Send + Sync,
-    S: BuildHasher + Clone,
+    S: BuildHasher + Clone + Send + Sync,
 {
     cache: &'a ModelCache<K, V, S>,
     key: K,
@@ -464,7 +600,7 @@ impl<K, V, S> LeadGuard<'_, K, V, S>
 where
     K: Eq + Hash + Clone + Send + Sync,
     V: Weighted + Send + Sync,
-    S: BuildHasher + Clone,
+    S: BuildHasher + Clone + Send + Sync,
 {
     /// Leaves the in-flight map, then publishes `outcome()` if anyone waits.
     fn end(&mut self, outcome: impl FnOnce() -> Outcome<V>) {
@@ -492,7 +628,7 @@ impl<K, V, S> Drop for LeadGuard<'_, K, V, S>
 where
     K: Eq + Hash + Clone + Send + Sync,
     V: Weighted + Send + Sync,
-    S: BuildHasher + Clone,
+    S: BuildHasher + Clone + Send + Sync,
 {
     fn drop(&mut self) {
         if !self.ended {

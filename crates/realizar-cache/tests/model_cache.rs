@@ -424,3 +424,79 @@ fn the_cache_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<ModelCache<String, Blob>>();
 }
+
+/// A value that records when it is dropped.
+struct Tracked(Arc<std::sync::atomic::AtomicBool>);
+
+impl Weighted for Tracked {
+    fn weight_bytes(&self) -> usize {
+        1
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn an_idle_reader_does_not_keep_an_evicted_value_alive() {
+    let c = Arc::new(ModelCache::<u32, Tracked>::new(CacheConfig::new(1, 100)).unwrap());
+    let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    c.insert(1, Tracked(Arc::clone(&dropped)));
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    // A reader that looked key 1 up (its thread now holds a view of the
+    // cache) and then stays idle.
+    let reader = {
+        let c = Arc::clone(&c);
+        thread::spawn(move || {
+            assert!(c.get(&1).is_some());
+            seen_tx.send(()).unwrap();
+            done_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+            c.get(&1).is_none()
+        })
+    };
+    seen_rx.recv().unwrap();
+    c.insert(
+        2,
+        Tracked(Arc::new(std::sync::atomic::AtomicBool::new(false))),
+    );
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "evicted value freed at once"
+    );
+    done_tx.send(()).unwrap();
+    assert!(reader.join().unwrap(), "the reader no longer finds key 1");
+}
+
+#[test]
+fn removed_keys_are_gone_for_readers_even_while_values_are_held() {
+    let c = cache(4, 100);
+    let held = c.insert(1, blob(1, 1));
+    assert!(c.get(&1).is_some());
+    assert!(c.remove(&1).is_some());
+    assert!(c.get(&1).is_none());
+    c.insert(2, blob(2, 1));
+    c.clear();
+    assert!(c.get(&2).is_none());
+    assert_eq!(held.tag, 1);
+}
+
+#[test]
+fn readers_see_inserts_from_other_threads() {
+    let c = Arc::new(cache(4, 100));
+    assert!(c.get(&1).is_none());
+    {
+        let c = Arc::clone(&c);
+        thread::spawn(move || {
+            c.insert(1, blob(1, 1));
+        })
+        .join()
+        .unwrap();
+    }
+    assert_eq!(c.get(&1).unwrap().tag, 1);
+    let m = c.metrics();
+    assert_eq!((m.hits(), m.misses()), (1, 1));
+}
