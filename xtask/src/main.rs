@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod compare_matmul;
+mod compare_pytorch;
 mod report;
 
 /// Automation for the realizar workspace.
@@ -55,6 +56,11 @@ enum Cmd {
         #[arg(long)]
         no_numpy: bool,
     },
+    /// realizar vs PyTorch, numpy and onnxruntime on the MNIST-shaped classifier: same-weights check, interleaved latency rounds, statistics; writes comparative/BENCHMARK_RESULTS.md.
+    #[command(
+        after_help = "Examples:\n  cargo xtask compare-pytorch\n  cargo xtask compare-pytorch --quick\n  cargo xtask compare-pytorch --rounds 5 --no-build\n\nNeeds `uv` (pip install uv); the first `uv sync` downloads PyTorch."
+    )]
+    ComparePytorch(compare_pytorch::Args),
 }
 
 /// realizar's criterion suites (`benches/benches/<suite>.rs`); which of
@@ -88,6 +94,7 @@ fn main() -> Result<()> {
             criterion_args,
         }),
         Cmd::CompareMatmul { no_numpy } => compare_matmul::run(!no_numpy),
+        Cmd::ComparePytorch(args) => compare_pytorch::run(&args),
     }
 }
 

@@ -1,0 +1,570 @@
+"""Compare realizar with its Python peers on the MNIST benchmark's raw samples.
+
+    uv run python compare_mnist.py [--results results] [--realizar PATH/TO/realizar]
+
+Reads every `*_mnist_results.json` under --results/round*/ (or directly in
+--results when there are no round folders), pools each framework's rounds
+(the rounds are interleaved runs: realizar, pytorch, numpy, onnxruntime,
+realizar, ...), and for realizar against each peer computes, with scipy:
+Welch's t (two-sided, Welch–Satterthwaite df), Mann–Whitney U (method
+"auto"), Cohen's d, 95% bootstrap intervals of each median and of the ratio
+of medians, Student-t 95% intervals of the means, and speedups (peer /
+realizar) at p50, p95, p99 and the mean. The same pairs go through
+`realizar stats compare --json`; t, df and U must agree with scipy within
+1e-9 relative (the script exits 1 otherwise; p-values and Cohen's d are
+compared and reported).
+
+Writes BENCHMARK_RESULTS.md, comparison_summary.json and
+mnist_comparison.svg next to this file. Every figure comes from the files
+read; a framework whose file is missing or holds an "error" is reported as
+not run, with no figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+HERE = Path(__file__).resolve().parent
+FRAMEWORKS = ["realizar", "pytorch", "numpy", "onnxruntime"]
+PEERS = FRAMEWORKS[1:]
+REL_TOL = 1e-9
+BOOT_RESAMPLES = 2000
+BOOT_SEED = 42
+
+
+def load_runs(results: Path) -> tuple[dict[str, list[dict]], dict[str, str]]:
+    """Per framework, its rounds' JSON documents (in round order); and why a framework has none."""
+    rounds = sorted(p for p in results.glob("round*") if p.is_dir())
+    dirs = rounds or [results]
+    runs: dict[str, list[dict]] = {f: [] for f in FRAMEWORKS}
+    errors: dict[str, str] = {}
+    for d in dirs:
+        for f in FRAMEWORKS:
+            path = d / f"{f}_mnist_results.json"
+            if not path.exists():
+                errors.setdefault(f, f"no {path.relative_to(results.parent)}")
+                continue
+            doc = json.loads(path.read_text())
+            if "error" in doc or not doc.get("latencies_ns"):
+                errors[f] = doc.get("error", f"{path.name} holds no latencies")
+                continue
+            doc["_round"] = d.name
+            runs[f].append(doc)
+    return runs, {f: e for f, e in errors.items() if not runs[f]}
+
+
+def pooled(docs: list[dict], key: str) -> np.ndarray:
+    return np.concatenate([np.asarray(d[key], dtype=np.float64) for d in docs])
+
+
+def pct(a: np.ndarray, q: float) -> float:
+    return float(np.percentile(a, q))
+
+
+def describe(a: np.ndarray) -> dict:
+    n = len(a)
+    mean = float(a.mean())
+    sd = float(a.std(ddof=1))
+    half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n))
+    return {
+        "n": n,
+        "p50_ns": pct(a, 50),
+        "p95_ns": pct(a, 95),
+        "p99_ns": pct(a, 99),
+        "mean_ns": mean,
+        "std_ns": sd,
+        "min_ns": float(a.min()),
+        "max_ns": float(a.max()),
+        "mean_ci95_ns": [mean - half, mean + half],
+    }
+
+
+def boot_medians(a: np.ndarray, rng: np.random.Generator, n_boot: int = BOOT_RESAMPLES) -> np.ndarray:
+    """Medians of n_boot resamples of a (with replacement), in batches to bound memory."""
+    out = np.empty(n_boot)
+    batch = max(1, 4_000_000 // len(a))
+    for s in range(0, n_boot, batch):
+        e = min(n_boot, s + batch)
+        idx = rng.integers(0, len(a), size=(e - s, len(a)))
+        out[s:e] = np.median(a[idx], axis=1)
+    return out
+
+
+def median_ci(a: np.ndarray, seed: int) -> list[float]:
+    r = stats.bootstrap(
+        (a,),
+        np.median,
+        n_resamples=BOOT_RESAMPLES,
+        confidence_level=0.95,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+        batch=max(1, 2_000_000 // len(a)),
+    )
+    return [float(r.confidence_interval.low), float(r.confidence_interval.high)]
+
+
+def rel_diff(a: float, b: float) -> float:
+    if a == b:
+        return 0.0
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return math.inf
+    return abs(a - b) / max(abs(a), abs(b))
+
+
+def realizar_stats(binary: Path | None, control: np.ndarray, treatment: np.ndarray) -> dict | None:
+    """`realizar stats compare control treatment --json` on the same samples."""
+    if binary is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        c, t = Path(tmp) / "control.json", Path(tmp) / "treatment.json"
+        # Integers (nanoseconds) print exactly; JSON arrays are read whole.
+        c.write_text(json.dumps([int(v) for v in control]))
+        t.write_text(json.dumps([int(v) for v in treatment]))
+        out = subprocess.run([str(binary), "stats", "compare", str(c), str(t), "--json"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"realizar stats compare failed ({out.returncode}): {out.stderr.strip()}")
+    return json.loads(out.stdout)
+
+
+def compare_pair(name: str, peer: np.ndarray, ours: np.ndarray, binary: Path | None, seed: int) -> dict:
+    """peer = control, realizar = treatment (the order of `realizar stats compare`)."""
+    w = stats.ttest_ind(peer, ours, equal_var=False)
+    u = stats.mannwhitneyu(peer, ours, alternative="two-sided", method="auto")
+    n1, n2 = len(peer), len(ours)
+    pooled_sd = math.sqrt(((n1 - 1) * peer.var(ddof=1) + (n2 - 1) * ours.var(ddof=1)) / (n1 + n2 - 2))
+    d = float((ours.mean() - peer.mean()) / pooled_sd)
+    rng = np.random.default_rng(seed)
+    ratio = boot_medians(peer, rng) / boot_medians(ours, rng)
+    res = {
+        "control": name,
+        "treatment": "realizar",
+        "speedup": {
+            q: float(np.percentile(peer, p) / np.percentile(ours, p))
+            for q, p in (("p50", 50), ("p95", 95), ("p99", 99))
+        }
+        | {"mean": float(peer.mean() / ours.mean())},
+        "speedup_p50_ci95_bootstrap": [float(np.percentile(ratio, 2.5)), float(np.percentile(ratio, 97.5))],
+        "scipy": {
+            "welch_t": float(w.statistic),
+            "welch_df": float(w.df),
+            "welch_p": float(w.pvalue),
+            "mann_whitney_u": float(u.statistic),
+            "mann_whitney_p": float(u.pvalue),
+            "cohens_d": d,
+        },
+    }
+    r = realizar_stats(binary, peer, ours)
+    if r is None:
+        res["realizar_stats"] = None
+        return res
+    theirs = {
+        "welch_t": r["welch"]["t"],
+        "welch_df": r["welch"]["df"],
+        "welch_p": r["welch"]["p_value"],
+        "mann_whitney_u": r["mann_whitney"]["u_statistic"],
+        "mann_whitney_p": r["mann_whitney"]["p_value"],
+        "cohens_d": r["cohens_d"],
+    }
+    res["realizar_stats"] = theirs
+    res["rel_diff"] = {k: rel_diff(res["scipy"][k], theirs[k]) for k in theirs}
+    res["recommendation"] = r.get("recommendation")
+    return res
+
+
+def same_weights(results: Path) -> dict:
+    """realizar on PyTorch's exported weights against PyTorch's own answers."""
+    ref_path = results / "pytorch_predictions.json"
+    ours_path = results / "realizar_same_weights.json"
+    if not ref_path.exists() or not ours_path.exists():
+        return {"status": "not run", "reason": f"missing {ref_path.name} or {ours_path.name}"}
+    ref = json.loads(ref_path.read_text())
+    ours = json.loads(ours_path.read_text())
+    if "error" in ours:
+        return {"status": "not run", "reason": ours["error"]}
+    pr, po = np.asarray(ref["predictions"]), np.asarray(ours["predictions"])
+    qr, qo = np.asarray(ref["probabilities"]), np.asarray(ours["probabilities"])
+    exact = np.asarray(ref.get("probabilities_f64", qr))
+    if pr.shape != po.shape or qr.shape != qo.shape:
+        return {"status": "FAIL", "reason": f"shapes differ: {pr.shape} vs {po.shape}"}
+    dp = np.abs(qr - qo)
+    n_same = int((pr == po).sum())
+    ok = n_same == len(pr) and float(dp.max()) <= 1e-6
+    return {
+        "status": "PASS" if ok else "FAIL",
+        "n": len(pr),
+        "identical_predictions": n_same,
+        "predicted_class0": int((po == 0).sum()),
+        "max_abs_dp": float(dp.max()),
+        "argmax_abs_dp": int(dp.argmax()),
+        "mean_abs_dp": float(dp.mean()),
+        "n_abs_dp_over_1e-6": int((dp > 1e-6).sum()),
+        "max_abs_dp_realizar_vs_f64": float(np.abs(qo - exact).max()),
+        "max_abs_dp_pytorch_vs_f64": float(np.abs(qr - exact).max()),
+        "tolerance": 1e-6,
+        "weights": ours.get("model", {}),
+    }
+
+
+def rustc_version() -> str:
+    try:
+        return subprocess.run(["rustc", "-V"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=HERE)
+        return out.stdout.strip() + (" (working tree has uncommitted changes)" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def fmt_ns(v: float) -> str:
+    if v >= 1e6:
+        return f"{v / 1e6:.2f} ms"
+    if v >= 1e4:
+        return f"{v / 1e3:.1f} µs"
+    if v >= 1e3:
+        return f"{v / 1e3:.2f} µs"
+    return f"{v:.0f} ns"
+
+
+def fmt_p(p: float) -> str:
+    return "< 1e-300" if p == 0.0 else f"{p:.3g}"
+
+
+def svg_chart(rows: list[tuple[str, dict, float | None]], path: Path, title: str) -> None:
+    """Two panels, log-scale x: single-sample p50 (bar) with p95/p99 ticks, and batch-of-1000 median."""
+    width, left, right, bar_h, gap = 860, 150, 40, 22, 12
+    colors = {"realizar": "#d9480f", "pytorch": "#1c7ed6", "numpy": "#37b24d", "onnxruntime": "#7048e8"}
+    panels = [
+        ("Single-sample latency (p50 bar, p95 | and p99 ¦ ticks), ns, log scale", [(n, s["p50_ns"], s["p95_ns"], s["p99_ns"]) for n, s, _ in rows]),
+        ("Batch of 1000 samples, median time, ns, log scale", [(n, b, None, None) for n, _, b in rows if b is not None]),
+    ]
+    all_vals = [v for _, items in panels for _, a, b, c in items for v in (a, b, c) if v]
+    lo = 10 ** math.floor(math.log10(min(all_vals)))
+    hi = 10 ** math.ceil(math.log10(max(all_vals)))
+
+    def x(v: float) -> float:
+        return left + (width - left - right) * (math.log10(v) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))
+
+    parts = []
+    y = 40
+    for ptitle, items in panels:
+        parts.append(f'<text x="{left}" y="{y}" font-size="13" font-weight="bold">{ptitle}</text>')
+        y += 12
+        top = y
+        for name, v, p95, p99 in items:
+            base = name.split(" ")[0]
+            c = colors.get(base, "#868e96")
+            parts.append(f'<text x="{left - 8}" y="{y + bar_h * 0.7:.1f}" font-size="12" text-anchor="end">{name}</text>')
+            parts.append(f'<rect x="{left}" y="{y}" width="{x(v) - left:.1f}" height="{bar_h}" fill="{c}" opacity="0.85"/>')
+            parts.append(f'<text x="{x(v) + 4:.1f}" y="{y + bar_h * 0.7:.1f}" font-size="11">{fmt_ns(v)}</text>')
+            for q, dash in ((p95, ""), (p99, ' stroke-dasharray="3,2"')):
+                if q:
+                    parts.append(f'<line x1="{x(q):.1f}" x2="{x(q):.1f}" y1="{y - 2}" y2="{y + bar_h + 2}" stroke="#212529" stroke-width="1.5"{dash}/>')
+            y += bar_h + gap
+        e = 0
+        while lo * 10**e <= hi:
+            gx = x(lo * 10**e)
+            parts.append(f'<line x1="{gx:.1f}" x2="{gx:.1f}" y1="{top - 4}" y2="{y - gap + 4}" stroke="#ced4da" stroke-width="0.8"/>')
+            parts.append(f'<text x="{gx:.1f}" y="{y + 8}" font-size="10" text-anchor="middle">{fmt_ns(lo * 10**e)}</text>')
+            e += 1
+        y += 40
+    height = y
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif">\n'
+        f'<rect width="100%" height="100%" fill="white"/>\n'
+        f'<text x="{width / 2}" y="20" font-size="15" text-anchor="middle">{title}</text>\n' + "\n".join(parts) + "\n</svg>\n"
+    )
+    path.write_text(svg)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--results", type=Path, default=HERE / "results")
+    ap.add_argument("--realizar", type=Path, default=None, help="the realizar CLI binary, for `realizar stats compare`")
+    ap.add_argument("--out-dir", type=Path, default=HERE)
+    ap.add_argument("--note", default="", help="a line for the report (e.g. the machine's load)")
+    args = ap.parse_args()
+    binary = args.realizar
+    if binary is not None and not binary.exists():
+        raise SystemExit(f"{binary}: no such realizar binary")
+
+    runs, not_run = load_runs(args.results)
+    if not runs["realizar"]:
+        raise SystemExit(f"no realizar results under {args.results}: {not_run.get('realizar')}")
+    lat = {f: pooled(d, "latencies_ns") for f, d in runs.items() if d}
+    batch = {f: pooled(d, "batch_1000_ns") for f, d in runs.items() if d and any(x.get("batch_1000_ns") for x in d)}
+    desc = {f: describe(a) for f, a in lat.items()}
+    for k, f in enumerate(lat):
+        desc[f]["median_ci95_bootstrap_ns"] = median_ci(lat[f], BOOT_SEED + k)
+        desc[f]["rounds"] = [
+            {"round": d["_round"], "n": len(d["latencies_ns"]), "p50_ns": pct(np.asarray(d["latencies_ns"], float), 50)} for d in runs[f]
+        ]
+        desc[f]["version"] = runs[f][0].get("version")
+        desc[f]["timer_overhead_ns"] = [d.get("timer_overhead_ns") for d in runs[f]]
+        desc[f]["timed_call"] = runs[f][0].get("timed_call")
+        if f in batch:
+            b = batch[f]
+            desc[f]["batch_1000"] = {
+                "n": len(b),
+                "median_ns": pct(b, 50),
+                "p95_ns": pct(b, 95),
+                "min_ns": float(b.min()),
+                "per_sample_ns": pct(b, 50) / 1000.0,
+            }
+
+    pairs = {}
+    for k, peer in enumerate(PEERS):
+        if peer in lat:
+            pairs[peer] = compare_pair(peer, lat[peer], lat["realizar"], binary, BOOT_SEED + 100 + k)
+            if "realizar" in batch and peer in batch:
+                pairs[peer]["batch_speedup_median"] = float(np.median(batch[peer]) / np.median(batch["realizar"]))
+
+    sw = same_weights(args.results)
+    # Every Python peer runs PyTorch's exported weights: its classes must be PyTorch's.
+    agreement = {}
+    ref_path = args.results / "pytorch_predictions.json"
+    if ref_path.exists():
+        ref = json.loads(ref_path.read_text())
+        rp, rq = np.asarray(ref["predictions"]), np.asarray(ref["probabilities"])
+        for f in PEERS:
+            for d in runs[f]:
+                same = int((np.asarray(d["predictions"]) == rp).sum())
+                dq = float(np.abs(np.asarray(d["probabilities"]) - rq).max())
+                prev = agreement.get(f)
+                if prev is None or same < prev["identical_predictions"] or dq > prev["max_abs_dp"]:
+                    agreement[f] = {"identical_predictions": same, "n": len(rp), "max_abs_dp": dq}
+    sw_lat = None
+    sw_path = args.results / "realizar_same_weights.json"
+    if sw_path.exists():
+        swd = json.loads(sw_path.read_text())
+        if swd.get("latencies_ns"):
+            sw_lat = describe(np.asarray(swd["latencies_ns"], dtype=np.float64))
+
+    env = {
+        "date_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": runs["realizar"][0].get("cpu"),
+        "logical_cpus": os.cpu_count(),
+        "load_average_at_report": list(os.getloadavg()),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "rustc": rustc_version(),
+        "git": git_commit(),
+        "threads": {f: runs[f][0].get("threads") for f in lat},
+        "versions": {f: desc[f]["version"] for f in lat},
+        "numpy_blas": (runs["numpy"][0].get("extra", {}).get("blas") if runs["numpy"] else None),
+        "scipy": __import__("scipy").__version__,
+        "note": args.note,
+    }
+
+    # Agreement of realizar-stats with scipy.
+    disagreements = []
+    for peer, r in pairs.items():
+        for key in ("welch_t", "welch_df", "mann_whitney_u"):
+            if r.get("rel_diff") and r["rel_diff"][key] > REL_TOL:
+                disagreements.append(f"{peer} {key}: scipy {r['scipy'][key]!r} vs realizar-stats {r['realizar_stats'][key]!r}")
+
+    s_ours = desc["realizar"]
+    acceptance = {
+        "realizar_p50_below_100ns": s_ours["p50_ns"] < 100.0,
+        "realizar_vs_pytorch_p50_at_least_50x": (pairs["pytorch"]["speedup"]["p50"] >= 50.0) if "pytorch" in pairs else None,
+        "same_weights_identical_and_within_1e-6": sw.get("status") == "PASS",
+    }
+    summary = {
+        "environment": env,
+        "frameworks": desc,
+        "not_run": not_run,
+        "comparisons": pairs,
+        "same_weights": sw,
+        "peers_vs_pytorch_reference": agreement,
+        "realizar_on_pytorch_weights": sw_lat,
+        "stats_agreement": {"tolerance_rel": REL_TOL, "disagreements": disagreements, "checked": binary is not None},
+        "acceptance": acceptance,
+    }
+    (args.out_dir / "comparison_summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+
+    chart_rows = [(f, desc[f], desc[f].get("batch_1000", {}).get("median_ns")) for f in FRAMEWORKS if f in desc]
+    svg_chart(chart_rows, args.out_dir / "mnist_comparison.svg", f"MNIST 784→2 softmax regression, one thread — {env['cpu']}")
+    write_markdown(args.out_dir / "BENCHMARK_RESULTS.md", summary, runs)
+
+    print_table(desc, pairs, sw, not_run, acceptance)
+    if disagreements:
+        print("realizar-stats disagrees with scipy beyond 1e-9 relative:\n  " + "\n  ".join(disagreements), file=sys.stderr)
+        return 1
+    return 0
+
+
+def print_table(desc: dict, pairs: dict, sw: dict, not_run: dict, acceptance: dict) -> None:
+    print(f"{'framework':<12} {'n':>7} {'p50':>10} {'p95':>10} {'p99':>10} {'mean':>10} {'batch1000':>11} {'p50 speedup':>12}")
+    for f in FRAMEWORKS:
+        if f not in desc:
+            print(f"{f:<12} not run: {not_run.get(f, '?')}")
+            continue
+        s = desc[f]
+        b = s.get("batch_1000", {}).get("median_ns")
+        sp = "" if f == "realizar" else f"{pairs[f]['speedup']['p50']:.1f}x"
+        print(
+            f"{f:<12} {s['n']:>7} {fmt_ns(s['p50_ns']):>10} {fmt_ns(s['p95_ns']):>10} {fmt_ns(s['p99_ns']):>10} "
+            f"{fmt_ns(s['mean_ns']):>10} {(fmt_ns(b) if b else '-'):>11} {sp:>12}"
+        )
+    print(
+        f"same weights: {sw.get('status')}"
+        + (
+            f" ({sw['identical_predictions']}/{sw['n']} identical, max |dp| {sw['max_abs_dp']:.3g})"
+            if "n" in sw
+            else f" ({sw.get('reason')})"
+        )
+    )
+    print("acceptance: " + ", ".join(f"{k}={v}" for k, v in acceptance.items()))
+
+
+def write_markdown(path: Path, s: dict, runs: dict) -> None:
+    env, desc, pairs, sw = s["environment"], s["frameworks"], s["comparisons"], s["same_weights"]
+    L = []
+    L.append("# MNIST benchmark: realizar vs PyTorch, numpy and onnxruntime\n")
+    L.append(
+        "Generated by `comparative/compare_mnist.py` from the raw samples in `comparative/results/` "
+        "(run by `cargo xtask compare-pytorch`). Every figure below comes from that run; nothing is typed in by hand.\n"
+    )
+    if env["note"]:
+        L.append(f"> **Note:** {env['note']}\n")
+    L.append("## Environment\n")
+    L.append("| | |\n|---|---|")
+    L.append(f"| date | {env['date_utc']} |")
+    L.append(f"| CPU | {env['cpu']} ({env['logical_cpus']} logical CPUs) |")
+    L.append(f"| load average when the report was written (1, 5, 15 min) | {', '.join(f'{v:.2f}' for v in env['load_average_at_report'])} |")
+    L.append(f"| OS | {env['os']} |")
+    L.append(f"| threads | {', '.join(f'{k} {v}' for k, v in env['threads'].items())} |")
+    L.append(f"| realizar | {env['versions'].get('realizar')} ({env['rustc']}), git {env['git']} |")
+    for f in PEERS:
+        if f in env["versions"]:
+            extra = f", BLAS {env['numpy_blas']}" if f == "numpy" and env["numpy_blas"] else ""
+            L.append(f"| {f} | {env['versions'][f]}{extra} |")
+    L.append(f"| Python / scipy | {env['python']} / {env['scipy']} |")
+    L.append("")
+    L.append("## Method\n")
+    L.append(
+        "- Model: softmax regression 784 → 2 (`torch.nn.Linear(784, 2)`); data: the synthetic set "
+        "`pixel(i, j) = ((i·17 + j·31) mod 256) / 255`, `label = 0 if i mod 10 == 0 else 1`, 1000 samples, "
+        "identical in Rust and Python (hash checked by `crates/realizar-infer/tests/pytorch_same_weights.rs`)."
+    )
+    L.append(
+        "- Each framework: 100 warm-up calls, then single-sample predictions of sample `k mod 1000`, each timed alone "
+        "(Rust `Instant`, Python `time.perf_counter_ns`, the timer's own cost included), one thread; Python peers with "
+        "the garbage collector disabled while timing and PyTorch inside `torch.inference_mode()`. Then the whole "
+        "1000-sample batch, timed repeatedly."
+    )
+    L.append(
+        "- Rounds are interleaved runs (separate processes): "
+        + ", ".join(f"{f} ×{len(runs[f])}" for f in FRAMEWORKS if runs[f])
+        + ". Figures below pool all rounds of a framework; per-round medians are listed to show drift."
+    )
+    L.append("- Timed calls:")
+    for f in FRAMEWORKS:
+        if f in desc and desc[f].get("timed_call"):
+            L.append(f"  - {f}: `{desc[f]['timed_call']}`")
+    L.append("")
+    L.append("## Single-sample latency\n")
+    L.append("| framework | samples | p50 | 95% CI of median (bootstrap) | p95 | p99 | mean | 95% CI of mean | min | max | timer overhead | per-round p50 |")
+    L.append("|---|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---|")
+    for f in FRAMEWORKS:
+        if f not in desc:
+            L.append(f"| {f} | not run: {s['not_run'].get(f, '?')} | | | | | | | | | | |")
+            continue
+        d = desc[f]
+        mci, ci = d["median_ci95_bootstrap_ns"], d["mean_ci95_ns"]
+        L.append(
+            f"| {f} | {d['n']} | {fmt_ns(d['p50_ns'])} | [{fmt_ns(mci[0])}, {fmt_ns(mci[1])}] | {fmt_ns(d['p95_ns'])} | "
+            f"{fmt_ns(d['p99_ns'])} | {fmt_ns(d['mean_ns'])} | [{fmt_ns(ci[0])}, {fmt_ns(ci[1])}] | {fmt_ns(d['min_ns'])} | "
+            f"{fmt_ns(d['max_ns'])} | {', '.join(fmt_ns(v) for v in d['timer_overhead_ns'] if v is not None)} | "
+            f"{', '.join(fmt_ns(r['p50_ns']) for r in d['rounds'])} |"
+        )
+    if s["realizar_on_pytorch_weights"]:
+        d = s["realizar_on_pytorch_weights"]
+        L.append(
+            f"\nrealizar loading PyTorch's exported weights (the same-weights run, one round): p50 {fmt_ns(d['p50_ns'])}, "
+            f"p95 {fmt_ns(d['p95_ns'])}, p99 {fmt_ns(d['p99_ns'])}, mean {fmt_ns(d['mean_ns'])} over {d['n']} calls."
+        )
+    L.append("\n## Batch of 1000 samples\n")
+    L.append("| framework | runs | median | p95 | min | per sample (median / 1000) | speedup of realizar (median) |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|")
+    for f in FRAMEWORKS:
+        b = desc.get(f, {}).get("batch_1000")
+        if not b:
+            L.append(f"| {f} | not run | | | | | |")
+            continue
+        sp = "—" if f == "realizar" else (f"{pairs[f]['batch_speedup_median']:.2f}×" if "batch_speedup_median" in pairs.get(f, {}) else "-")
+        L.append(f"| {f} | {b['n']} | {fmt_ns(b['median_ns'])} | {fmt_ns(b['p95_ns'])} | {fmt_ns(b['min_ns'])} | {b['per_sample_ns']:.1f} ns | {sp} |")
+    L.append("\n## Speedups and tests (realizar against each peer)\n")
+    L.append("Speedup = peer's latency / realizar's at the same statistic. Control = the peer, treatment = realizar.\n")
+    L.append("| peer | p50 | 95% CI of p50 ratio (bootstrap) | p95 | p99 | mean | Welch t | Welch–Satterthwaite df | Welch p | Mann–Whitney U | MWU p | Cohen's d |")
+    L.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for peer, r in pairs.items():
+        sp, sc, ci = r["speedup"], r["scipy"], r["speedup_p50_ci95_bootstrap"]
+        L.append(
+            f"| {peer} | {sp['p50']:.1f}× | [{ci[0]:.1f}, {ci[1]:.1f}] | {sp['p95']:.1f}× | {sp['p99']:.1f}× | {sp['mean']:.1f}× | "
+            f"{sc['welch_t']:.4g} | {sc['welch_df']:.6g} | {fmt_p(sc['welch_p'])} | {sc['mann_whitney_u']:.6g} | {fmt_p(sc['mann_whitney_p'])} | {sc['cohens_d']:.3g} |"
+        )
+    L.append("\n### scipy against realizar-stats (`realizar stats compare --json`, same samples)\n")
+    if not s["stats_agreement"]["checked"]:
+        L.append("Not checked: no realizar binary was given (`--realizar`).")
+    else:
+        L.append("Relative difference |scipy − realizar| / max(|scipy|, |realizar|); t, df and U must be ≤ 1e-9.\n")
+        L.append("| peer | t | df | Welch p | U | MWU p | Cohen's d |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|")
+        for peer, r in pairs.items():
+            rd = r["rel_diff"]
+            L.append(
+                f"| {peer} | {rd['welch_t']:.2e} | {rd['welch_df']:.2e} | {rd['welch_p']:.2e} | {rd['mann_whitney_u']:.2e} | "
+                f"{rd['mann_whitney_p']:.2e} | {rd['cohens_d']:.2e} |"
+            )
+        dis = s["stats_agreement"]["disagreements"]
+        L.append("\n" + ("All within tolerance." if not dis else "**Disagreements:** " + "; ".join(dis)))
+    L.append("\n## Same weights: PyTorch's exported model loaded by realizar\n")
+    if "n" in sw:
+        L.append(
+            f"**{sw['status']}.** {sw['identical_predictions']} of {sw['n']} predictions identical "
+            f"({sw['predicted_class0']} predicted class 0); max |p_realizar − p_pytorch| = {sw['max_abs_dp']:.3g} "
+            f"(sample {sw['argmax_abs_dp']}; {sw['n_abs_dp_over_1e-6']} samples above 1e-6; mean {sw['mean_abs_dp']:.3g}). "
+            f"Against f64 arithmetic on the same f32 weights and inputs: realizar {sw['max_abs_dp_realizar_vs_f64']:.3g}, "
+            f"PyTorch (batch) {sw['max_abs_dp_pytorch_vs_f64']:.3g}."
+        )
+    else:
+        L.append(f"Not run: {sw.get('reason')}.")
+    if s["peers_vs_pytorch_reference"]:
+        L.append("\nThe Python peers run the same exported weights; their answers against PyTorch's training-time reference (worst round):\n")
+        for f, a in s["peers_vs_pytorch_reference"].items():
+            L.append(f"- {f}: {a['identical_predictions']} of {a['n']} predictions identical, max |Δp| {a['max_abs_dp']:.3g}")
+    L.append("\n## Acceptance criteria, as measured in this run\n")
+    for k, v in s["acceptance"].items():
+        L.append(f"- {k}: {'yes' if v else ('not measured' if v is None else 'NO')}")
+    if s["not_run"]:
+        L.append("\n## Frameworks that did not run\n")
+        for f, why in s["not_run"].items():
+            L.append(f"- {f}: {why}")
+    L.append("\n![chart](mnist_comparison.svg)\n")
+    L.append(
+        "Files: raw samples `results/round*/<framework>_mnist_results.json`, same-weights run `results/realizar_same_weights.json`, "
+        "PyTorch's answers `results/pytorch_predictions.json`, all statistics `comparison_summary.json`."
+    )
+    path.write_text("\n".join(L) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
