@@ -11,17 +11,20 @@
 //! - **an LRU keyed by model id**, bounded both by entry count and by bytes
 //!   (each value says what it weighs through [`Weighted`]); past either
 //!   limit the least recently used entries are evicted;
-//! - **read-mostly**: a hit takes a shared read lock and a few relaxed
-//!   atomics, and hands out an `Arc<V>`, so an evicted model lives on for
-//!   the requests that still use it;
+//! - **read-mostly**: a hit takes no lock. Each thread reads its own
+//!   snapshot of the entries, refreshed only after a write (writers take a
+//!   mutex and publish a new snapshot), and the only locked instruction is
+//!   the `Arc<V>` count of the value handed out. An evicted model lives on
+//!   for the requests that still use it, and no longer (snapshots hold it
+//!   weakly). The details are in the [`model_cache`] module docs;
 //! - **single-flight**: [`ModelCache::get_or_load`] runs one loader per key
 //!   however many requests miss it at once; the others wait for that load
 //!   and share its value, or its error ([`LoadError`]); a failed or
 //!   panicking load is not cached and leaves no waiter hanging;
 //! - **observable**: [`CacheMetrics`] (hits, misses, evictions, loads, load
-//!   time, hit rate) are atomics read without a lock, hits and misses
-//!   striped per thread so readers on different cores do not share a
-//!   counter's cache line.
+//!   time, hit rate) are atomics read without a lock; each thread counts
+//!   its hits and misses in a stripe of its own, so readers on different
+//!   cores do not share a counter's cache line.
 //!
 //! The model type is not known here (this crate sits below
 //! `realizar-infer`): anything `Weighted + Send + Sync` can be cached.

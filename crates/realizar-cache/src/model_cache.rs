@@ -10,7 +10,8 @@
 //! - The entries live in a map behind a mutex (the *master*), taken only by
 //!   writers (insert, remove, eviction) and by rare readers (`keys`,
 //!   `contains`). Each write publishes an immutable *snapshot* of the map
-//!   (key -> slot) and bumps a version number.
+//!   (an open-addressing table of slots by key hash, at most half full;
+//!   rebuilding it copies no key) and bumps a version number.
 //! - Each thread keeps, in per-cache thread-local storage, the snapshot it
 //!   last saw. A lookup reads the version (a plain load of a line that only
 //!   writers touch); when it is unchanged it probes the thread's snapshot
@@ -62,39 +63,83 @@ use Ordering::{Acquire, Relaxed, Release};
 /// holds at most `max_entries` keys, chosen by whoever loads models.
 pub type DefaultHashBuilder = foldhash::fast::RandomState;
 
-/// What a snapshot knows of an entry: its value (weakly) and its recency.
+/// What a snapshot knows of an entry: its key, its value (weakly) and its
+/// recency.
 #[derive(Debug)]
-struct Slot<V> {
+struct Slot<K, V> {
+    key: K,
     value: Weak<V>,
     /// Clock tick of its last use (insert or hit).
     tick: AtomicU64,
 }
 
-/// An immutable view of the keys, shared by the threads that read it.
-type Snapshot<K, V, S> = HashMap<K, Arc<Slot<V>>, S>;
+/// An immutable view of the entries, shared by the threads that read it:
+/// `(hash of the key, slot)` in a linear-probing table at most half full
+/// (so a probe always ends at an empty cell).
+struct Snapshot<K, V> {
+    /// `table.len() - 1`, the length a power of two.
+    mask: usize,
+    table: Box<[Cell<K, V>]>,
+}
+
+/// A snapshot table cell: empty, or a key hash and its slot.
+type Cell<K, V> = Option<(u64, Arc<Slot<K, V>>)>;
+
+impl<K, V> Snapshot<K, V> {
+    fn build(slots: impl ExactSizeIterator<Item = (u64, Arc<Slot<K, V>>)>) -> Self {
+        let len = (2 * slots.len()).next_power_of_two().max(2);
+        let mask = len - 1;
+        let mut table: Box<[Cell<K, V>]> = (0..len).map(|_| None).collect();
+        for (hash, slot) in slots {
+            let mut i = hash as usize & mask;
+            while table[i].is_some() {
+                i = (i + 1) & mask;
+            }
+            table[i] = Some((hash, slot));
+        }
+        Self { mask, table }
+    }
+
+    /// The slot of `key`, whose hash is `hash`.
+    #[inline]
+    fn find<Q>(&self, hash: u64, key: &Q) -> Option<&Slot<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let mut i = hash as usize & self.mask;
+        loop {
+            let (h, slot) = self.table.get(i)?.as_ref()?;
+            if *h == hash && slot.key.borrow() == key {
+                return Some(slot);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
 
 /// One cached value, as the master map owns it.
 #[derive(Debug)]
-struct Entry<V> {
+struct Entry<K, V> {
     value: Arc<V>,
-    slot: Arc<Slot<V>>,
+    slot: Arc<Slot<K, V>>,
     /// Its [`Weighted::weight_bytes`] when inserted.
     bytes: usize,
 }
 
 /// The writers' side, behind the mutex.
 struct Master<K, V, S> {
-    entries: HashMap<K, Entry<V>, S>,
+    entries: HashMap<K, Entry<K, V>, S>,
     /// The snapshot of `entries` readers should use, and its version.
-    snapshot: Arc<Snapshot<K, V, S>>,
+    snapshot: Arc<Snapshot<K, V>>,
     version: u64,
 }
 
 /// A thread's view of one cache.
-struct Local<K, V, S> {
+struct Local<K, V> {
     /// Version of `snapshot` (0: none yet; versions start at 1).
     version: u64,
-    snapshot: Option<Arc<Snapshot<K, V, S>>>,
+    snapshot: Option<Arc<Snapshot<K, V>>>,
     /// The metrics stripe this thread writes.
     stripe: StripeId,
 }
@@ -124,7 +169,8 @@ where
     master: Mutex<Master<K, V, S>>,
     /// `Master::version`, readable without the mutex.
     version: AtomicU64,
-    locals: ThreadLocal<RefCell<Local<K, V, S>>>,
+    locals: ThreadLocal<RefCell<Local<K, V>>>,
+    hasher: S,
     inflight: Mutex<HashMap<K, Arc<Flight<V>>, S>>,
     clock: AtomicU64,
     /// Sum of the entries' bytes (written under the mutex).
@@ -187,12 +233,13 @@ where
             config,
             master: Mutex::new(Master {
                 entries: HashMap::with_hasher(hasher.clone()),
-                snapshot: Arc::new(HashMap::with_hasher(hasher.clone())),
+                snapshot: Arc::new(Snapshot::build(std::iter::empty())),
                 version: 1,
             }),
             version: AtomicU64::new(1),
             locals: ThreadLocal::new(),
-            inflight: Mutex::new(HashMap::with_hasher(hasher)),
+            inflight: Mutex::new(HashMap::with_hasher(hasher.clone())),
+            hasher,
             clock: AtomicU64::new(0),
             bytes: AtomicUsize::new(0),
             len: AtomicUsize::new(0),
@@ -218,7 +265,7 @@ where
 
     /// Marks `slot` as the most recently used.
     #[inline]
-    fn touch(&self, slot: &Slot<V>) {
+    fn touch(&self, slot: &Slot<K, V>) {
         // The slot holding the newest tick is already the most recent:
         // only read (no shared write) when a hot key is hit again.
         if slot.tick.load(Relaxed) != self.clock.load(Relaxed) {
@@ -233,7 +280,7 @@ where
 
     /// This thread's state for this cache.
     #[inline]
-    fn local(&self) -> &RefCell<Local<K, V, S>> {
+    fn local(&self) -> &RefCell<Local<K, V>> {
         self.locals.get_or(|| {
             RefCell::new(Local {
                 version: 0,
@@ -264,8 +311,8 @@ where
         let stripe = local.stripe;
         let found = local
             .snapshot
-            .as_ref()
-            .and_then(|snap| snap.get(key))
+            .as_deref()
+            .and_then(|snap| snap.find(self.hasher.hash_one(key), key))
             .and_then(|slot| {
                 let value = slot.value.upgrade()?;
                 self.touch(slot);
@@ -435,14 +482,11 @@ where
 
     /// Publishes a new snapshot of `master.entries` (under the mutex).
     fn publish(&self, master: &mut Master<K, V, S>) {
-        let mut snap = HashMap::with_capacity_and_hasher(
-            master.entries.len(),
-            master.entries.hasher().clone(),
-        );
-        for (k, e) in &master.entries {
-            snap.insert(k.clone(), Arc::clone(&e.slot));
-        }
-        master.snapshot = Arc::new(snap);
+        let slots = master
+            .entries
+            .iter()
+            .map(|(k, e)| (self.hasher.hash_one(k), Arc::clone(&e.slot)));
+        master.snapshot = Arc::new(Snapshot::build(slots));
         master.version += 1;
         self.version.store(master.version, Release);
         self.len.store(master.entries.len(), Relaxed);
@@ -452,7 +496,7 @@ where
     fn store(&self, key: K, value: Arc<V>) -> std::result::Result<Arc<V>, Arc<V>> {
         let bytes = value.weight_bytes();
         let cached = bytes <= self.config.max_bytes;
-        let mut dropped: Vec<Entry<V>> = Vec::new();
+        let mut dropped: Vec<Entry<K, V>> = Vec::new();
         let mut evicted = 0u64;
         let old_snapshot = {
             let mut master = self.master();
@@ -480,6 +524,7 @@ where
                     }
                 }
                 let slot = Arc::new(Slot {
+                    key: key.clone(),
                     value: Arc::downgrade(&value),
                     tick: AtomicU64::new(self.next_tick()),
                 });
@@ -527,7 +572,7 @@ where
 
     /// Removes every entry (values in use elsewhere stay alive).
     pub fn clear(&self) {
-        let old: Vec<Entry<V>> = {
+        let old: Vec<Entry<K, V>> = {
             let mut master = self.master();
             let old = master.entries.drain().map(|(_, e)| e).collect();
             self.bytes.store(0, Relaxed);

@@ -500,3 +500,39 @@ fn readers_see_inserts_from_other_threads() {
     let m = c.metrics();
     assert_eq!((m.hits(), m.misses()), (1, 1));
 }
+
+/// Every key hashes to the same value.
+#[derive(Clone, Default)]
+struct Colliding;
+
+impl std::hash::BuildHasher for Colliding {
+    type Hasher = Constant;
+    fn build_hasher(&self) -> Constant {
+        Constant
+    }
+}
+
+struct Constant;
+
+impl std::hash::Hasher for Constant {
+    fn finish(&self) -> u64 {
+        42
+    }
+    fn write(&mut self, _: &[u8]) {}
+}
+
+#[test]
+fn colliding_hashes_still_find_the_right_entry() {
+    let c = ModelCache::<String, Blob, Colliding>::with_hasher(CacheConfig::new(8, 100), Colliding)
+        .unwrap();
+    for k in 0..8u32 {
+        c.insert(k.to_string(), blob(k, 1));
+    }
+    for k in 0..8u32 {
+        assert_eq!(c.get(k.to_string().as_str()).unwrap().tag, k);
+    }
+    assert!(c.get("8").is_none());
+    c.remove("3");
+    assert!(c.get("3").is_none());
+    assert_eq!(c.get("7").unwrap().tag, 7);
+}
