@@ -125,7 +125,10 @@ impl Score {
     /// (`x.len()` already checked).
     #[inline]
     fn positive(&self, x: &[f32], dot: DotFn, dot64: DotF64) -> Result<bool> {
-        let z = dot(self.w32.as_slice(), x) + self.b32;
+        // The input goes first: the kernel prefetches its first operand,
+        // and the input is the cold one (the weights stay in L1 between
+        // calls).
+        let z = dot(x, self.w32.as_slice()) + self.b32;
         // False for NaN; true for infinities, which the exact path re-checks.
         if z.abs() >= TIE_BAND && z.is_finite() {
             return Ok(z > 0.0);
