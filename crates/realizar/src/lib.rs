@@ -14,6 +14,8 @@
 //! | [`stats`] | `realizar-stats` | benchmark statistics equal to scipy's |
 //! | [`viz`] | `realizar-viz` | terminal and SVG views of benchmark results |
 //! | [`tokenize`] | `realizar-tokenize` | byte-level BPE (`tokenizer.json`) and SentencePiece, id-exact with the reference libraries |
+//! | [`cache`] | `realizar-cache` | the model cache and its byte budget |
+//! | [`infer`] | `realizar-infer` | model files (safetensors), logistic and softmax regression, the prediction API types |
 //!
 //! ```
 //! use realizar::tensor::Tensor;
@@ -24,6 +26,8 @@
 //! ```
 #![warn(missing_docs)]
 
+pub use realizar_cache as cache;
+pub use realizar_infer as infer;
 pub use realizar_quant as quant;
 pub use realizar_stats as stats;
 pub use realizar_tensor as tensor;

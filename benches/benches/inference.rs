@@ -1,0 +1,77 @@
+//! Suite `inference`: classical-model prediction (784 -> 2, the MNIST-shaped
+//! demo model). The generation benchmarks (`generate/*`) join this suite
+//! with the LLM models.
+//!
+//! Run: `cargo bench -p realizar-benches --bench inference`.
+//!
+//! - `logistic_predict`: one sample, class only (one 784-float dot product
+//!   plus the sign): the per-request floor of the prediction server.
+//! - `logistic_predict_proba`: one sample, both class probabilities.
+//! - `logistic_predict_batch/1000`: the 1000 samples of the synthetic set
+//!   in one call (throughput in samples/s).
+//! - `softmax_predict`: one sample through a two-class softmax regression
+//!   in PyTorch's `nn.Linear(784, 2)` layout (evaluated as one dot product
+//!   on the difference of the rows).
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use realizar_infer::data::{demo_model, synthetic_mnist};
+use realizar_infer::{ClassicalModel, SoftmaxRegression};
+use std::hint::black_box;
+
+/// The sample every single-sample benchmark predicts (class 1 of the set).
+const SAMPLE: usize = 1;
+
+fn logistic(c: &mut Criterion) {
+    let model = demo_model().expect("train the demo model");
+    let data = synthetic_mnist(1000);
+    let x = data.sample(SAMPLE).expect("sample").to_vec();
+
+    c.bench_function("logistic_predict", |b| {
+        b.iter(|| black_box(black_box(&model).predict(black_box(&x))))
+    });
+
+    let mut out = [0.0f32; 2];
+    c.bench_function("logistic_predict_proba", |b| {
+        b.iter(|| {
+            let r = black_box(&model).predict_proba_into(black_box(&x), black_box(&mut out));
+            black_box(r)
+        })
+    });
+
+    let mut g = c.benchmark_group("logistic_predict_batch");
+    let n = data.n;
+    let mut labels = vec![0u32; n];
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_with_input(BenchmarkId::from_parameter(n), &data.x, |b, xs| {
+        b.iter(|| {
+            let r = black_box(&model).predict_batch(black_box(xs), black_box(&mut labels));
+            black_box(r)
+        })
+    });
+    g.finish();
+}
+
+fn softmax(c: &mut Criterion) {
+    // The demo model's weights as the two rows of an nn.Linear(784, 2).
+    let ClassicalModel::Logistic(demo) = demo_model().expect("train the demo model") else {
+        unreachable!("the demo model is a logistic regression")
+    };
+    let w: Vec<f32> = demo
+        .weight()
+        .iter()
+        .map(|v| -0.5 * v)
+        .chain(demo.weight().iter().map(|v| 0.5 * v))
+        .collect();
+    let b = [-0.5 * demo.bias(), 0.5 * demo.bias()];
+    let model: ClassicalModel = SoftmaxRegression::new(&w, &b).expect("model").into();
+    let x = synthetic_mnist(SAMPLE + 1)
+        .sample(SAMPLE)
+        .expect("sample")
+        .to_vec();
+    c.bench_function("softmax_predict", |b| {
+        b.iter(|| black_box(black_box(&model).predict(black_box(&x))))
+    });
+}
+
+criterion_group!(benches, logistic, softmax);
+criterion_main!(benches);
