@@ -138,6 +138,19 @@ def realizar_stats(binary: Path | None, control: np.ndarray, treatment: np.ndarr
     return json.loads(out.stdout)
 
 
+def geo_ratio(peer: np.ndarray, ours: np.ndarray) -> dict:
+    lp, lo = np.log(peer), np.log(ours)
+    w = stats.ttest_ind(lp, lo, equal_var=False)
+    ci = w.confidence_interval(0.95)
+    return {
+        "ratio": float(math.exp(lp.mean() - lo.mean())),
+        "ci95": [float(math.exp(ci.low)), float(math.exp(ci.high))],
+        "welch_t_log": float(w.statistic),
+        "welch_df_log": float(w.df),
+        "welch_p_log": float(w.pvalue),
+    }
+
+
 def compare_pair(name: str, peer: np.ndarray, ours: np.ndarray, binary: Path | None, seed: int) -> dict:
     """peer = control, realizar = treatment (the order of `realizar stats compare`)."""
     w = stats.ttest_ind(peer, ours, equal_var=False)
@@ -156,6 +169,9 @@ def compare_pair(name: str, peer: np.ndarray, ours: np.ndarray, binary: Path | N
         }
         | {"mean": float(peer.mean() / ours.mean())},
         "speedup_p50_ci95_bootstrap": [float(np.percentile(ratio, 2.5)), float(np.percentile(ratio, 97.5))],
+        # Welch's t on ln(latency): the ratio of geometric means with its
+        # 95% interval, less swayed by millisecond outliers than the raw t.
+        "geometric_mean_ratio": geo_ratio(peer, ours),
         "scipy": {
             "welch_t": float(w.statistic),
             "welch_df": float(w.df),
@@ -273,7 +289,8 @@ def svg_chart(rows: list[tuple[str, dict, float | None]], path: Path, title: str
             c = colors.get(base, "#868e96")
             parts.append(f'<text x="{left - 8}" y="{y + bar_h * 0.7:.1f}" font-size="12" text-anchor="end">{name}</text>')
             parts.append(f'<rect x="{left}" y="{y}" width="{x(v) - left:.1f}" height="{bar_h}" fill="{c}" opacity="0.85"/>')
-            parts.append(f'<text x="{x(v) + 4:.1f}" y="{y + bar_h * 0.7:.1f}" font-size="11">{fmt_ns(v)}</text>')
+            label_x = x(max(q for q in (v, p95, p99) if q)) + 6
+            parts.append(f'<text x="{label_x:.1f}" y="{y + bar_h * 0.7:.1f}" font-size="11">{fmt_ns(v)}</text>')
             for q, dash in ((p95, ""), (p99, ' stroke-dasharray="3,2"')):
                 if q:
                     parts.append(f'<line x1="{x(q):.1f}" x2="{x(q):.1f}" y1="{y - 2}" y2="{y + bar_h + 2}" stroke="#212529" stroke-width="1.5"{dash}/>')
@@ -521,6 +538,12 @@ def write_markdown(path: Path, s: dict, runs: dict) -> None:
             f"| {peer} | {sp['p50']:.1f}× | [{ci[0]:.1f}, {ci[1]:.1f}] | {sp['p95']:.1f}× | {sp['p99']:.1f}× | {sp['mean']:.1f}× | "
             f"{sc['welch_t']:.4g} | {sc['welch_df']:.6g} | {fmt_p(sc['welch_p'])} | {sc['mann_whitney_u']:.6g} | {fmt_p(sc['mann_whitney_p'])} | {sc['cohens_d']:.3g} |"
         )
+    L.append("\nOn ln(latency) (Welch's t on the logs; the ratio of geometric means, peer / realizar, with its 95% interval), which heavy tails sway less than the raw t:\n")
+    L.append("| peer | geometric-mean ratio | 95% CI | t (log) | df (log) | p (log) |")
+    L.append("|---|---:|---|---:|---:|---:|")
+    for peer, r in pairs.items():
+        g = r["geometric_mean_ratio"]
+        L.append(f"| {peer} | {g['ratio']:.1f}× | [{g['ci95'][0]:.1f}, {g['ci95'][1]:.1f}] | {g['welch_t_log']:.4g} | {g['welch_df_log']:.6g} | {fmt_p(g['welch_p_log'])} |")
     L.append("\n### scipy against realizar-stats (`realizar stats compare --json`, same samples)\n")
     if not s["stats_agreement"]["checked"]:
         L.append("Not checked: no realizar binary was given (`--realizar`).")
