@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod bench_serve;
 mod compare_matmul;
 mod compare_pytorch;
 mod report;
@@ -56,6 +57,11 @@ enum Cmd {
         #[arg(long)]
         no_numpy: bool,
     },
+    /// HTTP serving under load: realizar beside a hyper floor, FastAPI + PyTorch and TorchServe; writes comparative/SERVE_RESULTS.md.
+    #[command(
+        after_help = "Examples:\n  cargo xtask bench-serve\n  cargo xtask bench-serve --quick\n  cargo xtask bench-serve --soak --duration 10\n  cargo xtask bench-serve --targets realizar,floor\n\nBuilds realizar and xtask in release first, then runs from the release build. The Python peers need `uv` and Java (TorchServe)."
+    )]
+    BenchServe(bench_serve::Args),
     /// realizar vs PyTorch, numpy and onnxruntime on the MNIST-shaped classifier: same-weights check, interleaved latency rounds, statistics; writes comparative/BENCHMARK_RESULTS.md.
     #[command(
         after_help = "Examples:\n  cargo xtask compare-pytorch\n  cargo xtask compare-pytorch --quick\n  cargo xtask compare-pytorch --rounds 5 --no-build\n\nNeeds `uv` (pip install uv); the first `uv sync` downloads PyTorch."
@@ -94,6 +100,7 @@ fn main() -> Result<()> {
             criterion_args,
         }),
         Cmd::CompareMatmul { no_numpy } => compare_matmul::run(!no_numpy),
+        Cmd::BenchServe(args) => bench_serve::run(&args),
         Cmd::ComparePytorch(args) => compare_pytorch::run(&args),
     }
 }
