@@ -3,6 +3,7 @@
 mod bench;
 mod info;
 mod input;
+mod serve;
 mod stats;
 mod tokenize;
 mod viz;
@@ -48,6 +49,9 @@ enum Command {
         after_help = "Examples:\n  realizar tokenize --tokenizer tokenizer.json \"Hello, world\"\n  realizar tokenize --tokenizer tokenizer.model --add-special --json --verbose \"Hello\"\n  echo '\"one\"' | realizar tokenize --tokenizer tokenizer.json --jsonl\n  realizar tokenize --tokenizer tokenizer.json --decode \"15496 11 995\""
     )]
     Tokenize(tokenize::Args),
+    /// Serve models over HTTP: /predict, /predict/batch, /health, /ready, /models, /metrics.
+    #[command(after_help = serve::EXAMPLES)]
+    Serve(serve::Args),
 }
 
 /// Runs a parsed command line.
@@ -61,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Viz(a) => viz::run(a),
         Command::Stats(a) => stats::run(a),
         Command::Tokenize(a) => tokenize::run(a),
+        Command::Serve(a) => serve::run(a),
     }
 }
 
