@@ -207,6 +207,7 @@ fn secs(s: f64, what: &str) -> Result<Duration> {
 }
 
 fn measure(args: &Args) -> Result<()> {
+    server::stop_all_on_signal()?;
     let settings = Settings {
         duration: if args.quick {
             Duration::from_secs(2)

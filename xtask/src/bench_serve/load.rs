@@ -239,6 +239,79 @@ mod tests {
         assert!((a.throughput() - 1.5).abs() < 1e-12);
     }
 
+    /// A hyper server on its own thread answering `answer` with `status`.
+    fn tiny_server(status: u16, answer: &'static [u8]) -> SocketAddr {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let l = tokio::net::TcpListener::from_std(l).unwrap();
+                loop {
+                    let (s, _) = l.accept().await.unwrap();
+                    tokio::spawn(async move {
+                        let svc = hyper::service::service_fn(move |_req| async move {
+                            let mut r = hyper::Response::new(Full::new(Bytes::from_static(answer)));
+                            *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                            Ok::<_, std::convert::Infallible>(r)
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(s), svc)
+                            .await;
+                    });
+                }
+            });
+        });
+        addr
+    }
+
+    fn short(concurrency: usize) -> Spec {
+        Spec {
+            concurrency,
+            warmup: Duration::from_millis(20),
+            duration: Duration::from_millis(200),
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn measures_a_live_server() {
+        let ep = Endpoint {
+            addr: tiny_server(200, br#"{"prediction":1}"#),
+            path: "/predict".into(),
+            body: Bytes::from_static(b"{}"),
+        };
+        let out = run(&ep, short(3)).unwrap();
+        assert_eq!(out.failed(), 0, "{:?}", out.failures);
+        assert!(!out.latencies_ns.is_empty());
+        assert_eq!(
+            out.per_second.iter().sum::<u64>(),
+            out.latencies_ns.len() as u64
+        );
+    }
+
+    #[test]
+    fn counts_bad_answers_by_kind() {
+        let ep = Endpoint {
+            addr: tiny_server(503, br#"{"error":1}"#),
+            path: "/predict".into(),
+            body: Bytes::from_static(b"{}"),
+        };
+        let out = run(&ep, short(1)).unwrap();
+        assert!(out.latencies_ns.is_empty());
+        assert!(out.failures["HTTP 503"] > 0);
+        let ep = Endpoint {
+            addr: tiny_server(200, br#"{"error":1}"#),
+            ..ep
+        };
+        let out = run(&ep, short(1)).unwrap();
+        assert!(out.failures["body without \"prediction\""] > 0);
+    }
+
     #[test]
     fn refused_connections_are_counted_and_bounded() {
         // A port nothing listens on: every connect fails, the run still ends.

@@ -12,7 +12,40 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// Process groups of the servers alive now, for [`stop_all_on_signal`].
+static GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// On Ctrl-C or SIGTERM, stops every server still running, then exits
+/// (130): the servers live in their own process groups, so the terminal's
+/// signal does not reach them.
+pub fn stop_all_on_signal() -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::spawn(move || {
+        rt.block_on(async {
+            let Ok(mut term) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            else {
+                return;
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            let groups = GROUPS.lock().map(|g| g.clone()).unwrap_or_default();
+            for pgid in groups {
+                signal_group(pgid, "KILL");
+            }
+            eprintln!("bench-serve: interrupted; servers stopped");
+            std::process::exit(130);
+        });
+    });
+    Ok(())
+}
 
 /// A server process this benchmark started.
 #[derive(Debug)]
@@ -110,6 +143,9 @@ impl Server {
         signal_group(pgid, "KILL");
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Ok(mut g) = GROUPS.lock() {
+            g.retain(|&p| p != pgid);
+        }
     }
 }
 
