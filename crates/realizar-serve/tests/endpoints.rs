@@ -564,9 +564,25 @@ async fn models_from_files_through_the_cache_with_eviction() {
         Some(1.0),
         "{text}"
     );
+
+    // A file that vanished after start-up cannot be reloaded: the server's
+    // fault (500, JSON shape), and the other model keeps answering.
+    std::fs::remove_file(&b).unwrap();
+    let body_b = format!(r#"{{"model_id": "b", "features": {}}}"#, features(784, 0.5));
+    let body_a = format!(r#"{{"model_id": "a", "features": {}}}"#, features(784, 0.5));
+    assert_eq!(
+        c.post_json("/predict", &body_a).await.unwrap().status,
+        StatusCode::OK
+    );
+    let r = c.post_json("/predict", &body_b).await.unwrap();
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(r.error_code(), "internal");
+    assert_eq!(
+        c.post_json("/predict", &body_a).await.unwrap().status,
+        StatusCode::OK
+    );
     s.stop().await.unwrap();
     let _ = std::fs::remove_file(a);
-    let _ = std::fs::remove_file(b);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
