@@ -558,7 +558,17 @@ def write_markdown(path: Path, s: dict, runs: dict) -> None:
                 f"{rd['mann_whitney_p']:.2e} | {rd['cohens_d']:.2e} |"
             )
         dis = s["stats_agreement"]["disagreements"]
-        L.append("\n" + ("All within tolerance." if not dis else "**Disagreements:** " + "; ".join(dis)))
+        L.append("\n" + ("t, df and U: all within tolerance." if not dis else "**Disagreements:** " + "; ".join(dis)))
+        loose = [
+            (peer, key, r["scipy"][key], r["realizar_stats"][key])
+            for peer, r in pairs.items()
+            for key in ("welch_p", "mann_whitney_p", "cohens_d")
+            if r["rel_diff"][key] > REL_TOL
+        ]
+        if loose:
+            L.append("\nBeyond 1e-9 relative (reported, not asserted):\n")
+            for peer, key, a, b in loose:
+                L.append(f"- {peer} {key}: scipy {a!r}, realizar-stats {b!r}")
     L.append("\n## Same weights: PyTorch's exported model loaded by realizar\n")
     if "n" in sw:
         L.append(
