@@ -1,78 +1,202 @@
-//! The pre-token → ids cache. Words of up to 15 bytes (nearly all) are
-//! packed with their length into a `u128` key and their ids, when at most
-//! three, stored inline: a lookup is one hash of two words and one probe,
-//! with no pointer to follow and no `memcmp`.
+//! The pre-token → ids cache. Words of up to 31 bytes (nearly all) are
+//! packed with their length into one or two `u128` keys: a lookup hashes
+//! two or four machine words and probes once, with no pointer to follow
+//! and no `memcmp`. Up to three ids are stored inline in the slot; longer
+//! encodings live in one shared arena, so no word costs an allocation.
 
 use crate::hash::FxHashMap;
 
 /// The cache is cleared when it holds this many words.
 const CAPACITY: usize = 100_000;
 
+/// Ids of one word: inline when `n <= 3`, else `ids = [start, len, _]`
+/// into the arena.
 #[derive(Debug, Clone, Copy)]
-struct Inline {
-    n: u8,
+struct Slot {
+    n: u32,
     ids: [u32; 3],
 }
+
+/// Marks a slot whose ids are in the arena.
+const IN_ARENA: u32 = u32::MAX;
 
 /// One model's cache (per thread).
 #[derive(Debug, Default)]
 pub struct WordCache {
-    small: FxHashMap<u128, Inline>,
-    big: FxHashMap<Box<[u8]>, Box<[u32]>>,
+    short: FxHashMap<u128, Slot>,
+    long: FxHashMap<(u128, u128), Slot>,
+    huge: FxHashMap<Box<[u8]>, Slot>,
+    arena: Vec<u32>,
+}
+
+/// `word` (at most 16 bytes) as little-endian bytes of a `u128`, zero-padded.
+///
+/// Built from two fixed-size, possibly overlapping loads with the overlap
+/// shifted out, instead of a variable-length copy: no `memcpy` call on the
+/// hottest path of encoding.
+#[inline]
+fn load(word: &[u8]) -> u128 {
+    let n = word.len();
+    let u32_at = |i: usize| u32::from_le_bytes([word[i], word[i + 1], word[i + 2], word[i + 3]]);
+    let u64_at = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&word[i..i + 8]);
+        u64::from_le_bytes(b)
+    };
+    match n {
+        0 => 0,
+        1..=3 => {
+            let mut v = u128::from(word[0]);
+            if n >= 2 {
+                v |= u128::from(word[1]) << 8;
+            }
+            if n == 3 {
+                v |= u128::from(word[2]) << 16;
+            }
+            v
+        }
+        4 => u128::from(u32_at(0)),
+        5..=7 => {
+            let hi = u32_at(n - 4) >> (8 * (8 - n));
+            u128::from(u32_at(0)) | u128::from(hi) << 32
+        }
+        8 => u128::from(u64_at(0)),
+        9..=15 => {
+            let hi = u64_at(n - 8) >> (8 * (16 - n));
+            u128::from(u64_at(0)) | u128::from(hi) << 64
+        }
+        _ => {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(&word[..16]);
+            u128::from_le_bytes(b)
+        }
+    }
+}
+
+/// Keys: a word of up to 15 bytes is one `u128` with its length in the
+/// top byte; up to 31 bytes, two (the length in the second's top byte).
+enum Key<'a> {
+    Short(u128),
+    Long(u128, u128),
+    Huge(&'a [u8]),
 }
 
 #[inline]
-fn pack(word: &[u8]) -> Option<u128> {
-    if word.len() > 15 {
-        return None;
+fn key(word: &[u8]) -> Key<'_> {
+    let len = (word.len() as u128) << 120;
+    if word.len() <= 15 {
+        Key::Short(load(word) | len)
+    } else if word.len() <= 31 {
+        // The last 16 bytes, with the part already in the first key shifted out.
+        let n = word.len();
+        let tail = if n == 16 {
+            0
+        } else {
+            load(&word[n - 16..]) >> (8 * (32 - n))
+        };
+        Key::Long(load(&word[..16]), tail | len)
+    } else {
+        Key::Huge(word)
     }
-    let mut b = [0u8; 16];
-    b[..word.len()].copy_from_slice(word);
-    b[15] = word.len() as u8;
-    Some(u128::from_le_bytes(b))
 }
 
 impl WordCache {
     /// Appends the cached ids of `word` to `out`; false on a miss.
     #[inline]
     pub fn get(&self, word: &[u8], out: &mut Vec<u32>) -> bool {
-        if let Some(k) = pack(word)
-            && let Some(v) = self.small.get(&k)
-        {
-            match v.n {
-                1 => out.push(v.ids[0]),
-                2 => out.extend_from_slice(&v.ids[..2]),
-                _ => out.extend_from_slice(&v.ids[..3]),
+        let slot = match key(word) {
+            Key::Short(k) => self.short.get(&k),
+            Key::Long(a, b) => self.long.get(&(a, b)),
+            Key::Huge(w) => self.huge.get(w),
+        };
+        let Some(s) = slot else { return false };
+        match s.n {
+            1 => out.push(s.ids[0]),
+            2 => out.extend_from_slice(&s.ids[..2]),
+            3 => out.extend_from_slice(&s.ids[..3]),
+            _ => {
+                let (start, len) = (s.ids[0] as usize, s.ids[1] as usize);
+                out.extend_from_slice(&self.arena[start..start + len]);
             }
-            return true;
         }
-        match self.big.get(word) {
-            Some(ids) => {
-                out.extend_from_slice(ids);
-                true
-            }
-            None => false,
-        }
+        true
     }
 
     /// Remembers the ids of `word`.
     pub fn insert(&mut self, word: &[u8], ids: &[u32]) {
-        if self.small.len() + self.big.len() >= CAPACITY {
-            self.small.clear();
-            self.big.clear();
+        if self.short.len() + self.long.len() + self.huge.len() >= CAPACITY {
+            self.short.clear();
+            self.long.clear();
+            self.huge.clear();
+            self.arena.clear();
         }
-        match pack(word) {
-            Some(k) if (1..=3).contains(&ids.len()) => {
-                let mut v = Inline {
-                    n: ids.len() as u8,
-                    ids: [0; 3],
-                };
-                v.ids[..ids.len()].copy_from_slice(ids);
-                self.small.insert(k, v);
+        let slot = if (1..=3).contains(&ids.len()) {
+            let mut s = Slot {
+                n: ids.len() as u32,
+                ids: [0; 3],
+            };
+            s.ids[..ids.len()].copy_from_slice(ids);
+            s
+        } else {
+            let (Ok(start), Ok(len)) = (u32::try_from(self.arena.len()), u32::try_from(ids.len()))
+            else {
+                return; // an arena past 4 G ids: not worth caching
+            };
+            self.arena.extend_from_slice(ids);
+            Slot {
+                n: IN_ARENA,
+                ids: [start, len, 0],
             }
-            _ => {
-                self.big.insert(word.into(), ids.into());
+        };
+        match key(word) {
+            Key::Short(k) => {
+                self.short.insert(k, slot);
+            }
+            Key::Long(a, b) => {
+                self.long.insert((a, b), slot);
+            }
+            Key::Huge(w) => {
+                self.huge.insert(w.into(), slot);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_equals_a_zero_padded_copy() {
+        let bytes: Vec<u8> = (1..=16).map(|i| i * 13).collect();
+        for n in 0..=16 {
+            let mut b = [0u8; 16];
+            b[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(load(&bytes[..n]), u128::from_le_bytes(b), "length {n}");
+        }
+    }
+
+    #[test]
+    fn words_of_every_length_and_id_count_round_trip() {
+        let mut c = WordCache::default();
+        let words: Vec<Vec<u8>> = (0..70)
+            .map(|n| (0..n).map(|i| b'a' + (i % 26) as u8).collect())
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            let ids: Vec<u32> = (0..(i % 7) as u32).map(|j| j * 1000 + i as u32).collect();
+            c.insert(w, &ids);
+        }
+        for (i, w) in words.iter().enumerate() {
+            let want: Vec<u32> = (0..(i % 7) as u32).map(|j| j * 1000 + i as u32).collect();
+            let mut out = vec![7];
+            assert!(c.get(w, &mut out), "word of {} bytes", w.len());
+            assert_eq!(out[1..], want[..], "word of {} bytes", w.len());
+        }
+        // Same bytes, different lengths: trailing zero bytes are not padding.
+        c.insert(b"ab\0", &[1]);
+        let mut out = Vec::new();
+        assert!(c.get(b"ab", &mut out));
+        assert_ne!(out, vec![1]);
+        assert!(!c.get(b"zz", &mut out));
     }
 }
