@@ -20,7 +20,10 @@
 //!   tick. A hit upgrades the `Weak` (the one locked instruction of a hit,
 //!   the `Arc` count the caller needs anyway), so a stale snapshot never
 //!   keeps an evicted model alive: the master holds the only strong
-//!   reference the cache owns.
+//!   reference the cache owns. (A stale snapshot does keep the slot, a
+//!   clone of the key and the `Arc`'s own allocation of `size_of::<V>()`
+//!   bytes, until its thread next looks something up: the model's weights,
+//!   on the heap behind `V`, are freed at eviction.)
 //! - Recency is a tick from a cache-wide clock: a hit on an entry that is
 //!   not already the most recent takes a new tick (`fetch_add`) and stores
 //!   it in the slot; a hit on the most recent entry only reads, so a hot
