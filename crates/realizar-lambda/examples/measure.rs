@@ -11,10 +11,12 @@
 //! ```
 //!
 //! The event is a direct predict request on sample 2 of the synthetic
-//! MNIST-shaped data set (784 features); every answer must hold a
-//! `prediction`, or the run fails. `--handler N` also times
-//! `realizar_lambda::handle_event` and `realizar_infer::api::predict` in
-//! this process (N calls each) to show what the handler adds to inference.
+//! MNIST-shaped data set (784 features, shortest f32 text, ~8 kB); every
+//! answer must hold a `prediction`, or the run fails. `--handler N` also
+//! times `realizar_lambda::handle_event` and `realizar_infer::api::predict`
+//! in this process (N calls each) to show what the handler adds to
+//! inference, for that event and for the same features as 17-digit f64
+//! text (~15 kB).
 
 use realizar_lambda::mock::{FunctionProcess, MockRuntimeApi, Outcome};
 use std::process::{Command, Stdio};
@@ -62,10 +64,27 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn event() -> String {
+fn features() -> Vec<f32> {
     let data = realizar_infer::data::synthetic_mnist(3);
-    let x = data.sample(2).expect("sample 2 exists");
-    serde_json::json!({"features": x}).to_string()
+    data.sample(2).expect("sample 2 exists").to_vec()
+}
+
+/// The event as a Rust client serialising `PredictRequest` writes it:
+/// shortest f32 text per feature (~8 kB).
+fn event() -> String {
+    let req = realizar_infer::api::PredictRequest {
+        model_id: None,
+        features: features(),
+        options: None,
+    };
+    serde_json::to_string(&req).expect("a request serialises")
+}
+
+/// The same event with 17-digit f64 text per feature (~15 kB), as a client
+/// holding f64 values writes it.
+fn event_f64() -> String {
+    let x: Vec<f64> = features().into_iter().map(f64::from).collect();
+    serde_json::json!({ "features": x }).to_string()
 }
 
 fn command(args: &Args) -> Command {
@@ -134,7 +153,10 @@ fn run() -> Result<(), String> {
     }
 
     let handler = if args.handler > 0 {
-        Some(time_handler(&event, args.handler)?)
+        Some(serde_json::json!({
+            "f32_text": time_handler(&event, args.handler)?,
+            "f64_text": time_handler(&event_f64(), args.handler)?,
+        }))
     } else {
         None
     };
@@ -142,6 +164,7 @@ fn run() -> Result<(), String> {
     let out = serde_json::json!({
         "command": args.command,
         "event_bytes": event.len(),
+        "event_f64_bytes": event_f64().len(),
         "cold_start_ms": cold,
         "init_ms": init,
         "warm_ms": warm,
@@ -182,6 +205,7 @@ fn time_handler(event: &str, n: usize) -> Result<serde_json::Value, String> {
     let (f, i) = (median(full), median(infer));
     Ok(serde_json::json!({
         "calls": n,
+        "event_bytes": event.len(),
         "handle_event_ns_p50": f,
         "predict_ns_p50": i,
         "overhead_ns_p50": f - i,

@@ -1,5 +1,6 @@
 //! Which kind of event arrived, told from the keys present (untagged
-//! dispatch on the shape), with one scan that parses no numbers.
+//! dispatch on the shape), with a scan that parses no values
+//! ([`crate::scan`]).
 //!
 //! | keys present                                   | kind                     |
 //! |------------------------------------------------|--------------------------|
@@ -12,9 +13,9 @@
 //! `features` and `instances` together are refused: the request means two
 //! different things.
 
+use crate::scan;
 use realizar_infer::api::{ApiError, ErrorCode};
-use serde::{Deserialize, Deserializer, de::IgnoredAny};
-use std::borrow::Cow;
+use serde::de::IgnoredAny;
 
 /// The kind of an event (or of an HTTP body: only the first two).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,31 +27,19 @@ pub(crate) enum Kind {
     FunctionUrl,
 }
 
-/// Deserializes any value and records that the key was there (even when
-/// its value is `null`, which `Option` would hide).
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    IgnoredAny::deserialize(d).map(|_| true)
-}
-
-#[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
-struct Probe<'a> {
-    #[serde(default, deserialize_with = "present")]
+/// The keys that tell the kinds apart.
+#[derive(Debug, Default)]
+struct Probe {
     features: bool,
-    #[serde(default, deserialize_with = "present")]
     instances: bool,
-    #[serde(default, rename = "httpMethod", deserialize_with = "present")]
     http_method: bool,
-    #[serde(default, rename = "requestContext", borrow)]
-    request_context: Option<ContextProbe<'a>>,
+    request_context: Option<ContextProbe>,
 }
 
-#[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
-struct ContextProbe<'a> {
-    #[serde(default, rename = "domainName", borrow)]
-    domain_name: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "present")]
+/// The keys of `requestContext` that tell HTTP events apart.
+#[derive(Debug, Default)]
+struct ContextProbe {
+    lambda_url: bool,
     http: bool,
 }
 
@@ -65,17 +54,11 @@ pub(crate) fn event_kind(event: &[u8]) -> Result<Kind, ApiError> {
     }
     match &p.request_context {
         Some(_) if p.http_method => Ok(Kind::ApiGatewayV1),
-        Some(ctx) if ctx.http => {
-            let url = ctx
-                .domain_name
-                .as_deref()
-                .is_some_and(|d| d.contains(".lambda-url."));
-            Ok(if url {
-                Kind::FunctionUrl
-            } else {
-                Kind::ApiGatewayV2
-            })
-        }
+        Some(ctx) if ctx.http => Ok(if ctx.lambda_url {
+            Kind::FunctionUrl
+        } else {
+            Kind::ApiGatewayV2
+        }),
         _ => Err(ApiError::new(
             ErrorCode::InvalidJson,
             format!(
@@ -96,19 +79,41 @@ pub(crate) fn body_kind(body: &[u8]) -> Result<Kind, ApiError> {
     })
 }
 
-fn probe(json: &[u8]) -> Result<Probe<'_>, ApiError> {
-    // A derived struct also accepts an array (fields by position): refuse
-    // it here, the request must be an object.
-    if json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return Err(ApiError::new(
-            ErrorCode::InvalidJson,
-            format!("unexpected JSON: an array where a JSON object was expected; {EXPECTED}"),
-        ));
+/// Finds the keys with [`scan`] (no value parsed); asks serde only for
+/// the message when the text is not an object it can follow.
+fn probe(json: &[u8]) -> Result<Probe, ApiError> {
+    let mut p = Probe::default();
+    let scanned = scan::for_each_member(json, |key, value| match key.as_ref() {
+        "features" => p.features = true,
+        "instances" => p.instances = true,
+        "httpMethod" => p.http_method = true,
+        "requestContext" => p.request_context = Some(context(value)),
+        _ => {}
+    });
+    match scanned {
+        Some(()) => Ok(p),
+        None => Err(match serde_json::from_slice::<IgnoredAny>(json) {
+            Err(e) => json_error(e),
+            Ok(_) => ApiError::new(
+                ErrorCode::InvalidJson,
+                format!("unexpected JSON: the request must be a JSON object; {EXPECTED}"),
+            ),
+        }),
     }
-    serde_json::from_slice(json).map_err(json_error)
 }
 
-fn direct_kind(p: &Probe<'_>) -> Result<Option<Kind>, ApiError> {
+fn context(raw: &[u8]) -> ContextProbe {
+    let mut c = ContextProbe::default();
+    // Not an object: no key found, so not an HTTP event.
+    let _ = scan::for_each_member(raw, |key, value| match key.as_ref() {
+        "domainName" => c.lambda_url = memchr::memmem::find(value, b".lambda-url.").is_some(),
+        "http" => c.http = true,
+        _ => {}
+    });
+    c
+}
+
+fn direct_kind(p: &Probe) -> Result<Option<Kind>, ApiError> {
     match (p.features, p.instances) {
         (true, true) => Err(ApiError::new(
             ErrorCode::InvalidJson,

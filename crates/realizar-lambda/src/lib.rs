@@ -30,7 +30,8 @@
 //!
 //! The bootstrap stays lean: a current-thread tokio runtime, `lambda_runtime`
 //! and `aws_lambda_events` without default features, no HTTP server code, its
-//! own size-optimised Cargo profile (`lambda`). `cargo xtask lambda-build`
+//! own Cargo profile (`release-lambda`: fat LTO, one codegen unit, abort on
+//! panic, stripped). `cargo xtask lambda-build`
 //! builds and zips it; `docs/src/lambda.md` covers deployment.
 //!
 //! ```
@@ -57,6 +58,7 @@ mod http;
 pub mod mock;
 pub mod model;
 pub mod runtime;
+mod scan;
 
 pub use error::{Error, Result};
 pub use handler::{Reply, handle_event};
