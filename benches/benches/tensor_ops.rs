@@ -151,6 +151,23 @@ fn matmul(c: &mut Criterion) {
                     })
                 })
             });
+            // realizar's own kernels (f32 x f32 products go to the `gemm`
+            // crate by default; this id keeps ours measured).
+            g.bench_function(format!("realizar_kernels/{n}/{threads}t"), |b| {
+                parallel::with_threads(threads, || {
+                    b.iter(|| {
+                        ops::matmul::own_gemm(
+                            n,
+                            n,
+                            n,
+                            black_box(&a),
+                            black_box(&bm),
+                            ops::BLayout::KxN,
+                            &mut out,
+                        )
+                    })
+                })
+            });
             let par = if threads == 1 {
                 gemm::Parallelism::None
             } else {

@@ -80,6 +80,7 @@ pub fn run(with_numpy: bool) -> Result<()> {
         .flat_map(|&n| THREADS.iter().map(move |&t| (n, t)))
         .collect();
     let mut ours: Vec<Samples> = cases.iter().map(|_| Samples::default()).collect();
+    let mut kernels: Vec<Samples> = cases.iter().map(|_| Samples::default()).collect();
     let mut gemm: Vec<Samples> = cases.iter().map(|_| Samples::default()).collect();
     let mut numpy: Vec<Samples> = cases.iter().map(|_| Samples::default()).collect();
     let mut blas = String::new();
@@ -92,7 +93,7 @@ pub fn run(with_numpy: bool) -> Result<()> {
             "--bench",
             "tensor_ops",
             "--",
-            "^matmul/(realizar|gemm_crate)/",
+            "^matmul/(realizar|realizar_kernels|gemm_crate)/",
             "--noplot",
         ]))?;
         for (i, &(n, t)) in cases.iter().enumerate() {
@@ -100,6 +101,9 @@ pub fn run(with_numpy: bool) -> Result<()> {
             ours[i]
                 .0
                 .push(gflops(criterion_median_ns(&format!("realizar/{n}/{t}t"))?));
+            kernels[i].0.push(gflops(criterion_median_ns(&format!(
+                "realizar_kernels/{n}/{t}t"
+            ))?));
             gemm[i].0.push(gflops(criterion_median_ns(&format!(
                 "gemm_crate/{n}/{t}t"
             ))?));
@@ -124,8 +128,15 @@ pub fn run(with_numpy: bool) -> Result<()> {
         println!("{blas}");
     }
     println!(
-        "{:>6} {:>7} {:>18} {:>18} {:>18} {:>9}",
-        "n", "threads", "realizar", "gemm crate", "numpy", "ours/best"
+        "{:>6} {:>7} {:>18} {:>18} {:>18} {:>18} {:>9} {:>12}",
+        "n",
+        "threads",
+        "realizar",
+        "realizar kernels",
+        "gemm crate",
+        "numpy",
+        "ours/best",
+        "kernels/best"
     );
     for (i, &(n, t)) in cases.iter().enumerate() {
         let best = gemm[i].median().max(if numpy[i].0.is_empty() {
@@ -134,15 +145,17 @@ pub fn run(with_numpy: bool) -> Result<()> {
             numpy[i].median()
         });
         println!(
-            "{n:>6} {t:>7} {:>18} {:>18} {:>18} {:>8.0}%",
+            "{n:>6} {t:>7} {:>18} {:>18} {:>18} {:>18} {:>8.0}% {:>11.0}%",
             ours[i].show(),
+            kernels[i].show(),
             gemm[i].show(),
             numpy[i].show(),
-            100.0 * ours[i].median() / best
+            100.0 * ours[i].median() / best,
+            100.0 * kernels[i].median() / best
         );
     }
     println!(
-        "(GFLOP/s: median of {ROUNDS} interleaved rounds [min-max]; each round's value is a criterion median, or numpy's median over repeated calls)"
+        "(GFLOP/s: median of {ROUNDS} interleaved rounds [min-max]; each round's value is a criterion median, or numpy's median over repeated calls. \"realizar\" is the public matmul, which hands f32 x f32 products to the gemm crate; \"realizar kernels\" is realizar's own packed GEMM.)"
     );
     Ok(())
 }

@@ -58,6 +58,12 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     /// The widening kernel of `kernels` for this type.
     #[doc(hidden)]
     fn widen_kernel(kernels: &Kernels) -> fn(&[Self], &mut [f32]);
+    /// The slice itself when this type is `f32`.
+    #[doc(hidden)]
+    fn as_f32s(s: &[Self]) -> Option<&[f32]> {
+        let _ = s;
+        None
+    }
 }
 
 fn copy_f32(src: &[f32], dst: &mut [f32]) {
@@ -89,6 +95,10 @@ impl Element for f32 {
     #[inline(always)]
     fn widen_kernel(_kernels: &Kernels) -> fn(&[Self], &mut [f32]) {
         copy_f32
+    }
+    #[inline(always)]
+    fn as_f32s(s: &[Self]) -> Option<&[f32]> {
+        Some(s)
     }
 }
 

@@ -64,6 +64,32 @@ pub fn gemm<T: Element>(
         c.fill(0.0);
         return Ok(());
     }
+    #[cfg(feature = "gemm")]
+    if let Some(bf) = T::as_f32s(b)
+        && super::matmul_gemm::applies(m, n, k)
+    {
+        super::matmul_gemm::gemm_f32(m, n, k, a, bf, layout, c);
+        return Ok(());
+    }
+    own_gemm(m, n, k, a, b, layout, c);
+    Ok(())
+}
+
+/// realizar's own packed product, for every dtype of B, without the
+/// delegation of large `f32 x f32` products to the `gemm` crate that
+/// [`gemm`] makes: for comparisons, and for builds without that crate.
+/// The caller guarantees the lengths (`a`: m·k, `b`: k·n, `c`: m·n) and
+/// `m, n, k > 0`; use [`gemm`] for checked inputs.
+#[doc(hidden)]
+pub fn own_gemm<T: Element>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    b: &[T],
+    layout: BLayout,
+    c: &mut [f32],
+) {
     let g = kernels().gemm;
     let widen = T::widen_kernel(kernels());
     let parts = parallel::parts_for(m * n * k, MIN_FLOPS_PER_THREAD).min(n.div_ceil(g.nr));
@@ -88,7 +114,6 @@ pub fn gemm<T: Element>(
             gemm_columns(&g, m, n, k, ap, b, layout, widen, cols, &out);
         }
     });
-    Ok(())
 }
 
 /// A raw pointer to C shared by the threads of one product.

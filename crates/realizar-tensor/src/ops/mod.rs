@@ -8,6 +8,8 @@
 pub mod activations;
 pub mod elementwise;
 pub mod matmul;
+#[cfg(feature = "gemm")]
+pub mod matmul_gemm;
 pub mod matvec;
 pub mod norms;
 pub mod reduce;

@@ -47,6 +47,10 @@ fn gather() -> Info {
             .describe()
             .into_iter()
             .map(|(op, variant)| KernelChoice { op, variant })
+            .chain(std::iter::once(KernelChoice {
+                op: "matmul f32 x f32",
+                variant: realizar::tensor::ops::matmul_gemm::backend().to_string(),
+            }))
             .collect(),
     }
 }
