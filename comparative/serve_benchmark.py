@@ -2,7 +2,7 @@
 # requires-python = ">=3.11"
 # dependencies = [
 #     "fastapi==0.163.2",
-#     "uvicorn==0.54.0",
+#     "uvicorn[standard]==0.54.0",
 #     "torch==2.15.0",
 #     "safetensors==0.8.0",
 #     "numpy>=2",

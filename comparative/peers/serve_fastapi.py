@@ -1,6 +1,6 @@
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["fastapi==0.163.2", "uvicorn==0.54.0", "torch==2.15.0", "safetensors==0.8.0", "numpy>=2"]
+# dependencies = ["fastapi==0.163.2", "uvicorn[standard]==0.54.0", "torch==2.15.0", "safetensors==0.8.0", "numpy>=2"]
 # ///
 """FastAPI + uvicorn + PyTorch peer of `realizar serve` for `cargo xtask bench-serve`.
 
@@ -18,9 +18,12 @@ Run standalone:
 
 Each uvicorn worker process loads the weights itself and runs PyTorch with
 one intra-op thread (`torch.set_num_threads(1)`): the parallelism is the
-worker processes, `--workers` (default: the number of cores). The loop is
-uvicorn's default (uvloop and httptools when installed; they are not, so
-asyncio and h11 — the plain `pip install fastapi uvicorn` setup).
+worker processes, `--workers` (default: the number of cores). uvicorn is
+installed as `uvicorn[standard]`, so it runs on uvloop and httptools, the
+usual production set-up. (With plain `uvicorn`, asyncio and h11, and more
+than one worker, the accepted sockets lack TCP_NODELAY: h11 writes the
+head and the body separately and every keep-alive response then waits
+~40 ms for the client's delayed ACK.)
 """
 
 from __future__ import annotations

@@ -94,6 +94,9 @@ pub struct Args {
     /// Cold-start repetitions (0: skip).
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub cold_starts: usize,
+    /// Load-generator threads (1 leaves a 2-core machine's other core to the server).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub client_threads: u16,
     /// Targets to run (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Target::Realizar, Target::Floor, Target::Fastapi, Target::Torchserve])]
     pub targets: Vec<Target>,
@@ -165,6 +168,8 @@ pub struct Settings {
     pub workers: usize,
     /// Request body length in bytes.
     pub body_bytes: usize,
+    /// Load-generator threads.
+    pub client_threads: usize,
 }
 
 /// Entry point: re-runs itself in release when built without optimisation.
@@ -227,6 +232,7 @@ fn measure(args: &Args) -> Result<()> {
         },
         workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
         body_bytes: model::request_body().len(),
+        client_threads: usize::from(args.client_threads),
     };
     if settings.duration.is_zero() {
         bail!("--duration must be positive");
@@ -379,6 +385,8 @@ fn start(t: Target, port: u16, model: &Path, work: &Path, workers: usize) -> Res
         ]),
         Target::Torchserve => {
             let dir = work.join("torchserve");
+            // Old logs would lend a past run's errors to this one.
+            let _ = std::fs::remove_dir_all(dir.join("logs"));
             uv_script(&[
                 "torchserve",
                 "--model",
@@ -452,6 +460,7 @@ fn run_target(
                 warmup: s.warmup,
                 duration: s.duration,
                 timeout: Duration::from_secs(10),
+                threads: s.client_threads,
             };
             let o = load::run(&ep, spec)?;
             eprintln!(
@@ -479,6 +488,7 @@ fn run_target(
                 warmup: Duration::ZERO,
                 duration: s.soak,
                 timeout: Duration::from_secs(10),
+                threads: s.client_threads,
             };
             let run = load::run(&ep, spec)?;
             let rss_after = rss_kib(server.pid())?;

@@ -1,11 +1,11 @@
 //! The load generator: closed-loop HTTP/1.1 keep-alive connections driven
-//! by hyper 1 on one thread.
+//! by hyper 1, on one thread unless told otherwise.
 //!
 //! `concurrency` connections each send the request, wait for the whole
-//! response, and send the next one, until the deadline. All of them run on
-//! a single-threaded tokio runtime, so the generator uses at most one core
-//! and every server keeps at least one of this machine's two for itself
-//! (the rule is the same for every target). A request whose response
+//! response, and send the next one, until the deadline. By default all of
+//! them run on a single-threaded tokio runtime, so the generator uses at
+//! most one core and every server keeps at least one of this machine's two
+//! for itself (the rule is the same for every target). A request whose response
 //! arrives during the warm-up does not count; one whose response arrives
 //! in the measured window counts towards throughput and has its latency
 //! (send to last byte of the body) recorded. A failed request (connect
@@ -45,6 +45,8 @@ pub struct Spec {
     pub duration: Duration,
     /// Give up on one request after this long (counted as a timeout).
     pub timeout: Duration,
+    /// Client threads (1: a single-threaded runtime).
+    pub threads: usize,
 }
 
 /// What one run measured.
@@ -184,9 +186,15 @@ pub fn run(ep: &Endpoint, spec: Spec) -> Result<Outcome> {
         !spec.duration.is_zero(),
         "the measured window must not be empty"
     );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = match spec.threads {
+        0 | 1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        n => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()?,
+    };
     rt.block_on(async {
         let start = Instant::now();
         let clock = std::sync::Arc::new(Clock {
@@ -275,6 +283,7 @@ mod tests {
             warmup: Duration::from_millis(20),
             duration: Duration::from_millis(200),
             timeout: Duration::from_secs(1),
+            threads: concurrency.min(2),
         }
     }
 
@@ -330,6 +339,7 @@ mod tests {
                 warmup: Duration::ZERO,
                 duration: Duration::from_millis(100),
                 timeout: Duration::from_millis(100),
+                threads: 1,
             },
         )
         .unwrap();

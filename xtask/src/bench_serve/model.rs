@@ -51,13 +51,21 @@ pub fn features() -> Vec<f32> {
     (0..DIM).map(|j| pixel(SAMPLE, j)).collect()
 }
 
-/// The `POST /predict` body sent to every target (same bytes for all).
+/// realizar's `POST /predict` body.
+#[derive(serde::Serialize)]
+struct Body {
+    model_id: &'static str,
+    features: Vec<f32>,
+}
+
+/// The `POST /predict` body sent to every target (same bytes for all):
+/// each feature in the shortest text that reads back as the same f32.
 pub fn request_body() -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({
-        "model_id": MODEL_ID,
-        "features": features(),
-    }))
-    .expect("a JSON value serialises")
+    serde_json::to_vec(&Body {
+        model_id: MODEL_ID,
+        features: features(),
+    })
+    .expect("a struct of a string and floats serialises")
 }
 
 /// The logits (in f64) and the class every target must answer.
@@ -118,6 +126,12 @@ mod tests {
         assert_eq!(f.len(), DIM);
         assert_eq!(f[1].as_f64().unwrap() as f32, pixel(SAMPLE, 1));
         assert_eq!(v["model_id"], MODEL_ID);
+        // Shortest f32 text, not the f64 expansion of the f32.
+        assert!(
+            String::from_utf8(request_body())
+                .unwrap()
+                .contains(",0.03529412,")
+        );
     }
 
     #[test]

@@ -220,12 +220,11 @@ fn render(r: &Results, charts: &[(String, String)]) -> String {
     for (t, out) in &r.targets {
         match out {
             Outcome::NotRun(why) => {
-                let _ = writeln!(
-                    o,
-                    "| {} | not run: {} | | | | | | |",
-                    t.label(),
-                    why.replace('|', "/").replace('\n', " ")
-                );
+                let mut why = why.replace('|', "/").replace('\n', " ");
+                if why.chars().count() > 300 {
+                    why = why.chars().take(300).collect::<String>() + " …";
+                }
+                let _ = writeln!(o, "| {} | not run: {why} | | | | | | |", t.label());
             }
             Outcome::Ran { runs, startup } => {
                 let c1 = cell(r, *t, 1);
@@ -433,9 +432,10 @@ fn render(r: &Results, charts: &[(String, String)]) -> String {
     let _ = writeln!(
         o,
         "- **Load generator.** xtask (release build), hyper 1 HTTP/1.1 client, one keep-alive TCP connection per unit of concurrency, \
-         each a closed loop (next request when the previous response is read in full), all on one thread. Levels {:?}; \
+         each a closed loop (next request when the previous response is read in full), on {} thread(s). Levels {:?}; \
          each level {} s of warm-up (not counted) then {} s measured. Latency: from send to the last byte of the body. \
          Failures (connect, I/O, timeout after 10 s, non-2xx, a body without `\"prediction\"`) are counted by kind.",
+        s.client_threads,
         CONCURRENCY,
         s.warmup.as_secs_f64(),
         s.duration.as_secs_f64()
@@ -443,9 +443,9 @@ fn render(r: &Results, charts: &[(String, String)]) -> String {
     let _ = writeln!(
         o,
         "- **CPU sharing.** This machine has {} cores; the server and the load generator share them. One rule for every target: \
-         nothing is pinned; the load generator is a single thread, so every server always has at least one core for itself. \
+         nothing is pinned; the load generator runs on {} thread(s) (one by default, so every server always has at least one core for itself). \
          Targets run one after another; only one server is alive at a time.",
-        s.workers
+        s.workers, s.client_threads
     );
     let _ = writeln!(
         o,
@@ -459,7 +459,7 @@ fn render(r: &Results, charts: &[(String, String)]) -> String {
     let _ = writeln!(
         o,
         "- **FastAPI+PyTorch**: `comparative/peers/serve_fastapi.py` under uvicorn with {} worker processes (= cores), each with `torch.set_num_threads(1)`; \
-         pydantic parses the body, `torch.addmv` + argmax answer; uvicorn's default stack (asyncio + h11: no uvloop/httptools installed); `POST /predict`, same JSON in and out.",
+         pydantic parses the body, `torch.addmv` + argmax answer; `uvicorn[standard]` (uvloop + httptools; plain uvicorn with several workers leaves Nagle on and adds ~40 ms per keep-alive response); `POST /predict`, same JSON in and out.",
         s.workers
     );
     let _ = writeln!(

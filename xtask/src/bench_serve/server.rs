@@ -198,8 +198,20 @@ pub fn http_once(
     let mut bytes = req.into_bytes();
     bytes.extend_from_slice(body);
     s.write_all(&bytes)?;
+    // Some servers keep the connection open despite `Connection: close`:
+    // read until the body is complete by its length (or chunked end).
     let mut resp = Vec::new();
-    s.read_to_end(&mut resp)?;
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        resp.extend_from_slice(&buf[..n]);
+        if complete(&resp) {
+            break;
+        }
+    }
     let text = String::from_utf8_lossy(&resp);
     let status = text
         .strip_prefix("HTTP/1.1 ")
@@ -217,6 +229,27 @@ pub fn http_once(
         .map(|(_, b)| b)
         .unwrap_or_default();
     Ok((status, rest.to_string()))
+}
+
+/// Whether `resp` holds a whole HTTP response (by Content-Length or the
+/// last chunk); without either, only the end of the stream tells.
+fn complete(resp: &[u8]) -> bool {
+    let Some(end) = resp.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&resp[..end]).to_ascii_lowercase();
+    let body = &resp[end + 4..];
+    if let Some(len) = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        return body.len() >= len;
+    }
+    if head.contains("transfer-encoding: chunked") {
+        return body.ends_with(b"0\r\n\r\n");
+    }
+    false
 }
 
 /// The integer after `"prediction":` in a response body.
@@ -250,6 +283,22 @@ mod tests {
         assert_eq!(prediction(r#"{"latency_ms":0.1,"prediction":0}"#), Some(0));
         assert_eq!(prediction(r#"{"error":"x"}"#), None);
         assert_eq!(prediction(r#"{"prediction":"a"}"#), None);
+    }
+
+    #[test]
+    fn knows_when_a_response_is_complete() {
+        assert!(!complete(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n"));
+        assert!(!complete(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab"));
+        assert!(complete(
+            b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nabcd"
+        ));
+        assert!(!complete(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n"
+        ));
+        assert!(complete(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n"
+        ));
+        assert!(!complete(b"HTTP/1.0 200 OK\r\n\r\nuntil close"));
     }
 
     #[test]
