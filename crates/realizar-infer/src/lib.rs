@@ -4,8 +4,8 @@
 //!
 //! This crate turns a file of weights into answers. Today it holds the
 //! classical models the server and the Lambda handler serve: a binary
-//! [`LogisticRegression`](model::LogisticRegression) and a multinomial
-//! [`SoftmaxRegression`](model::SoftmaxRegression) (the layout of PyTorch's
+//! [`LogisticRegression`] and a multinomial
+//! [`SoftmaxRegression`] (the layout of PyTorch's
 //! `nn.Linear`), wrapped in [`ClassicalModel`], read from and written to
 //! `.safetensors` ([`format::safetensors`]), trained by seeded mini-batch
 //! gradient descent, and the JSON request/response types with the
@@ -14,14 +14,25 @@
 //! ## Why it is shaped this way
 //!
 //! A classical model's prediction is one dot product per class, tens of
-//! nanoseconds of work, so anything around it shows: prediction allocates
-//! nothing, weights sit in 64-byte aligned buffers, the dot product is the
-//! SIMD kernel `realizar-tensor` picked for this CPU (one function pointer),
-//! a two-class softmax costs one dot product instead of two, and input
-//! checks cost nothing on the fast path (a NaN or infinite feature makes the
-//! score non-finite; only then are the features scanned to name the bad
-//! one). Files are memory-mapped and validated before use, and every failure
-//! is an [`Error`] naming the tensor, metadata key or feature and what was
+//! nanoseconds of work, so anything around it shows. The class comes from
+//! the `f32` SIMD dot kernel `realizar-tensor` picked for this CPU (one
+//! function pointer) over 64-byte aligned weights, with the input as the
+//! prefetched operand; a two-class softmax costs one dot product instead of
+//! two; nothing allocates; and input checks cost nothing on the fast path
+//! (a NaN or infinite feature makes the score non-finite, and only then are
+//! the features scanned to name the bad one).
+//!
+//! Probabilities take a second, exact path: trained weights make scores
+//! that are small differences of large terms, and an `f32` sum of them (in
+//! any order, PyTorch's included) can be off by about
+//! `2^-24 * sum |w_j x_j|`, `1e-5` for a trained 784-input model.
+//! Accumulating in `f64` gives the exact softmax of the stored weights,
+//! rounded once to `f32`; a class whose fast score lies within
+//! [`model::TIE_BAND`] of the boundary is decided by that exact score too,
+//! so class and probabilities agree.
+//!
+//! Files are memory-mapped and validated before use, and every failure is
+//! an [`Error`] naming the tensor, metadata key or feature and what was
 //! expected.
 //!
 //! ## Example
