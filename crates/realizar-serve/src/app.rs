@@ -27,8 +27,8 @@ use crate::state::AppState;
 ///   backlog. Probes and metrics stay outside the limit;
 /// - other paths 404 and other methods 405, in the JSON error shape.
 ///
-/// Every request passes [`observe`](crate::middleware::observe) (request
-/// id, time limit, metrics, access log).
+/// Every request passes one middleware: request id, time limit, metrics
+/// and the access log.
 pub fn router(state: Arc<AppState>, max_concurrency: usize) -> Router {
     let limit = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(move |_: BoxError| async move {

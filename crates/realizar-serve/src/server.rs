@@ -20,7 +20,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-use crate::config::ServeConfig;
+use crate::config::{ModelSource, ServeConfig};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 
@@ -41,10 +41,23 @@ impl Server {
     /// and `/ready` (503 until loaded).
     ///
     /// # Errors
-    /// [`Error::Config`] for an unusable config, [`Error::Bind`] when the
-    /// address cannot be listened on.
+    /// [`Error::Config`] for an unusable config, [`Error::Load`] for a
+    /// model file that does not exist, [`Error::Bind`] when the address
+    /// cannot be listened on.
     pub async fn bind(config: ServeConfig) -> Result<Self> {
         config.validate()?;
+        // A missing file is known before binding: fail before a script
+        // sees the "listening" line. (The file is read after the bind.)
+        for m in &config.models {
+            if let ModelSource::Path(p) = &m.source
+                && let Err(e) = std::fs::metadata(p)
+            {
+                return Err(Error::Load {
+                    id: m.id.clone(),
+                    message: format!("{}: {e}", p.display()),
+                });
+            }
+        }
         let addr = config.addr;
         let listener = TcpListener::bind(addr)
             .await

@@ -587,7 +587,18 @@ async fn models_from_files_through_the_cache_with_eviction() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_model_that_cannot_load_stops_the_server_with_the_cause() {
+    // A missing file is refused before the socket is bound.
     let config = ServeConfig::default().with_model("m", "/nonexistent/model.safetensors");
+    let err = realizar_serve::Server::bind(config).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("'m'") && msg.contains("nonexistent"), "{msg}");
+
+    // A file that exists but is not a model fails at load time, after the
+    // bind: the server stops with the cause.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("not-a-model-{}.safetensors", std::process::id()));
+    std::fs::write(&path, b"this is not safetensors").unwrap();
+    let config = ServeConfig::default().with_model("m", &path);
     let s = TestServer::start(config).await;
     let err = tokio::time::timeout(LIMIT, s.handle)
         .await
@@ -595,7 +606,8 @@ async fn a_model_that_cannot_load_stops_the_server_with_the_cause() {
         .unwrap()
         .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("'m'") && msg.contains("nonexistent"), "{msg}");
+    assert!(msg.contains("cannot load model 'm'"), "{msg}");
+    let _ = std::fs::remove_file(path);
 }
 
 #[tokio::test]

@@ -84,7 +84,10 @@ fn init_logging() {
         eprintln!("warning: ignoring RUST_LOG={spec:?} ({e}); using {default}");
         tracing_subscriber::filter::Targets::from_str(default).unwrap_or_default()
     });
+    // The builder's own level cap (INFO by default) is lifted: the targets
+    // filter decides.
     let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
         .with_writer(std::io::stderr)
         .with_target(true)
         .finish()
