@@ -111,18 +111,18 @@ fn write_charts(r: &Results, charts: &Path) -> Result<Vec<(String, String)>> {
         let Some(o) = at(runs, 1) else { continue };
         let mut v = us(&o.latencies_ns);
         let Ok(s) = Summary::new(&v) else { continue };
-        let cut = s.percentile(99.9).unwrap_or(f64::INFINITY);
+        let cut = s.p99;
         v.retain(|x| *x <= cut);
         let slug = if *t == Target::Realizar {
             "realizar"
         } else {
             "floor"
         };
-        if let Ok(d) = BenchmarkData::new(format!("{} c=1 (to p99.9)", t.label()), v) {
+        if let Ok(d) = BenchmarkData::new(format!("{} c=1 (to p99)", t.label()), v) {
             save(
                 &format!("histogram_c1_{slug}.svg"),
                 format!(
-                    "{} latency histogram at concurrency 1 (samples up to p99.9)",
+                    "{} latency histogram at concurrency 1 (samples up to p99; the tail is in the table)",
                     t.label()
                 ),
                 svg_histogram(&d, 40),
@@ -305,6 +305,27 @@ fn render(r: &Results, charts: &[(String, String)]) -> String {
                     .zip(cell(r, peer, c))
                     .map(|(a, b)| a.rate / b.rate),
                 |v| v >= PEER_RATIO_MIN,
+            );
+        }
+    }
+    for c in [16, 64] {
+        let floor = cell(r, Target::Floor, c);
+        let real = cell(r, Target::Realizar, c);
+        for peer in [Target::Fastapi, Target::Torchserve] {
+            if let (Some(f), Some(p)) = (floor, cell(r, peer, c)) {
+                let _ = writeln!(
+                    o,
+                    "| context: floor / {} req/s at c={c} (the most any server on this HTTP + JSON path could reach) | — | {:.2} | — |",
+                    peer.label(),
+                    f.rate / p.rate
+                );
+            }
+        }
+        if let (Some(a), Some(f)) = (real, floor) {
+            let _ = writeln!(
+                o,
+                "| context: realizar / floor req/s at c={c} | — | {:.2} | — |",
+                a.rate / f.rate
             );
         }
     }
