@@ -11,6 +11,7 @@ use std::process::Command;
 
 mod bench_serve;
 mod compare_matmul;
+mod lambda;
 mod compare_pytorch;
 mod report;
 
@@ -57,6 +58,16 @@ enum Cmd {
         #[arg(long)]
         no_numpy: bool,
     },
+    /// Build the AWS Lambda `bootstrap` (profile `release-lambda`) and zip it: target/lambda/bootstrap.zip (arm64: bootstrap-arm64.zip).
+    #[command(
+        after_help = "Examples:\n  cargo xtask lambda-build\n  cargo xtask lambda-build --arm64\n  cargo xtask lambda-build --model my-model.safetensors\n  cargo xtask lambda-build --opt-level s"
+    )]
+    LambdaBuild(lambda::BuildArgs),
+    /// Cold start, warm invocations, sizes, peak RSS and cost of the Lambda bootstrap beside a Python + PyTorch handler; writes docs/src/lambda-report.md.
+    #[command(
+        after_help = "Examples:\n  cargo xtask lambda-report\n  cargo xtask lambda-report --no-python --spawns 20\n  cargo xtask lambda-report --compare-opt-s\n\nThe Python peer needs `uv`; its first run downloads PyTorch."
+    )]
+    LambdaReport(lambda::ReportArgs),
     /// HTTP serving under load: realizar beside a hyper floor, FastAPI + PyTorch and TorchServe; writes comparative/SERVE_RESULTS.md.
     #[command(
         after_help = "Examples:\n  cargo xtask bench-serve\n  cargo xtask bench-serve --quick\n  cargo xtask bench-serve --soak --duration 10\n  cargo xtask bench-serve --targets realizar,floor\n\nBuilds realizar and xtask in release first, then runs from the release build. The Python peers need `uv` and Java (TorchServe)."
@@ -100,6 +111,8 @@ fn main() -> Result<()> {
             criterion_args,
         }),
         Cmd::CompareMatmul { no_numpy } => compare_matmul::run(!no_numpy),
+        Cmd::LambdaBuild(args) => lambda::build(&args).map(|_| ()),
+        Cmd::LambdaReport(args) => lambda::report(&args),
         Cmd::BenchServe(args) => bench_serve::run(&args),
         Cmd::ComparePytorch(args) => compare_pytorch::run(&args),
     }
