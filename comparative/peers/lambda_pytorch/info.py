@@ -9,18 +9,19 @@
 # ///
 """The environment of the Python + PyTorch Lambda peer, as JSON.
 
-`cargo xtask lambda-report` runs this script with `uv run --script` (which
-creates the environment: torch from PyPI, safetensors, and awslambdaric, the AWS runtime interface client that
-speaks the Runtime API) and then starts `<python> -m awslambdaric
-handler.handler` in this folder against its mock Runtime API.
+`cargo xtask lambda-report` runs this script with `uv run --script`, which
+creates the environment (torch from PyPI, safetensors, and awslambdaric,
+the AWS runtime interface client that speaks the Runtime API), and then
+starts `<python> -m awslambdaric handler.handler` in this folder against
+its mock Runtime API.
 
 Prints: the interpreter, the versions, and the size on disk of what a
 deployment package would hold (site-packages: torch alone and everything).
 
 torch comes from PyPI: on Linux x86_64 that wheel is the CUDA build and
 pulls the nvidia-* packages, which a CPU-only Lambda package (the wheel of
-download.pytorch.org/whl/cpu) would not hold; the report says so beside
-the figures.
+download.pytorch.org/whl/cpu, not reachable from the machine the report
+was first made on) would not hold; the report says so beside the figures.
 """
 
 import json
