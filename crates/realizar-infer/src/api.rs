@@ -137,6 +137,12 @@ pub enum ErrorCode {
     InvalidInput,
     /// No model with that id (404).
     ModelNotFound,
+    /// No route at that path (404).
+    NotFound,
+    /// The path exists but not with that method (405).
+    MethodNotAllowed,
+    /// The body is not declared as JSON (415).
+    UnsupportedMediaType,
     /// The body is larger than the server accepts (413).
     PayloadTooLarge,
     /// The request took longer than the server's time limit (408).
@@ -152,7 +158,9 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::InvalidJson | Self::InvalidInput => 400,
-            Self::ModelNotFound => 404,
+            Self::ModelNotFound | Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::UnsupportedMediaType => 415,
             Self::PayloadTooLarge => 413,
             Self::Timeout => 408,
             Self::Overloaded => 503,

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use realizar_infer::api::{ApiError, ErrorBody, ErrorCode};
-use serde::Serialize;
 
 /// What can stop a server.
 #[derive(Debug, thiserror::Error)]
@@ -43,48 +42,34 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// A request's failure, sent as `{"error": {"code", "message"}}` with the
-/// matching status. The prediction API's [`ApiError`] covers what a
-/// prediction can get wrong; the routing failures (no such path, wrong
-/// method, not JSON) have codes of their own in the same shape.
+/// status of its [`ErrorCode`]: the prediction API's errors and the routing
+/// failures (no such path, wrong method, not JSON) share one typed shape, so
+/// a client deserializing [`ErrorBody`] understands every answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HttpError {
-    /// A prediction API error (status from [`ErrorCode::http_status`]).
-    Api(ApiError),
-    /// A routing-level error.
-    Route {
-        /// The status to send.
-        status: StatusCode,
-        /// The machine-readable code, snake_case.
-        code: &'static str,
-        /// What was wrong.
-        message: String,
-    },
-}
+pub struct HttpError(pub ApiError);
 
 impl HttpError {
     /// An [`ApiError`] of `code`.
     pub fn api(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self::Api(ApiError::new(code, message))
+        Self(ApiError::new(code, message))
     }
 
     /// 404 for a path no route matches.
     pub fn route_not_found(path: &str) -> Self {
-        Self::Route {
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            message: format!(
+        Self::api(
+            ErrorCode::NotFound,
+            format!(
                 "no route {path}; routes: GET /health, GET /ready, GET /models, GET /metrics, POST /predict, POST /predict/batch"
             ),
-        }
+        )
     }
 
     /// 405 for a known path with another method.
     pub fn method_not_allowed(method: &str, path: &str) -> Self {
-        Self::Route {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            code: "method_not_allowed",
-            message: format!("{method} is not allowed on {path} (see the Allow header)"),
-        }
+        Self::api(
+            ErrorCode::MethodNotAllowed,
+            format!("{method} is not allowed on {path} (see the Allow header)"),
+        )
     }
 
     /// 415 for a body that is not declared as JSON.
@@ -94,56 +79,36 @@ impl HttpError {
             Some(Err(_)) => "a non-ASCII value".to_owned(),
             None => "no Content-Type".to_owned(),
         };
-        Self::Route {
-            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            code: "unsupported_media_type",
-            message: format!("expected Content-Type: application/json, got {found}"),
-        }
+        Self::api(
+            ErrorCode::UnsupportedMediaType,
+            format!("expected Content-Type: application/json, got {found}"),
+        )
     }
 
     /// The HTTP status this error is sent with.
     pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Api(e) => StatusCode::from_u16(e.code.http_status())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            Self::Route { status, .. } => *status,
-        }
+        StatusCode::from_u16(self.0.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn body(&self) -> Vec<u8> {
-        #[derive(Serialize)]
-        struct RouteBody<'a> {
-            error: RouteError<'a>,
-        }
-        #[derive(Serialize)]
-        struct RouteError<'a> {
-            code: &'a str,
-            message: &'a str,
-        }
-        let json = match self {
-            Self::Api(e) => serde_json::to_vec(&ErrorBody { error: e.clone() }),
-            Self::Route { code, message, .. } => serde_json::to_vec(&RouteBody {
-                error: RouteError { code, message },
-            }),
-        };
         // Serializing two strings and an enum cannot fail; keep a valid
         // body anyway.
-        json.unwrap_or_else(|_| br#"{"error":{"code":"internal","message":"error"}}"#.to_vec())
+        serde_json::to_vec(&ErrorBody {
+            error: self.0.clone(),
+        })
+        .unwrap_or_else(|_| br#"{"error":{"code":"internal","message":"error"}}"#.to_vec())
     }
 }
 
 impl From<ApiError> for HttpError {
     fn from(e: ApiError) -> Self {
-        Self::Api(e)
+        Self(e)
     }
 }
 
 impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Api(e) => e.fmt(f),
-            Self::Route { code, message, .. } => write!(f, "{code}: {message}"),
-        }
+        self.0.fmt(f)
     }
 }
 
