@@ -11,8 +11,8 @@ use std::process::Command;
 
 mod bench_serve;
 mod compare_matmul;
-mod lambda;
 mod compare_pytorch;
+mod lambda;
 mod report;
 
 /// Automation for the realizar workspace.

@@ -362,5 +362,9 @@ fn weighted_counts_the_weights() {
         .unwrap()
         .into();
     // Two rows plus the precomputed difference row in f32 and f64.
-    assert!(s.weight_bytes() >= 2 * 784 * 4 + 784 * 12, "{}", s.weight_bytes());
+    assert!(
+        s.weight_bytes() >= 2 * 784 * 4 + 784 * 12,
+        "{}",
+        s.weight_bytes()
+    );
 }
