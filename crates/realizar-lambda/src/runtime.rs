@@ -1,6 +1,6 @@
 //! The bootstrap's life: check the environment, load the model (reporting a
 //! failure through the Runtime API's `/init/error`), then hand each event to
-//! [`handle_event`](crate::handle_event) through `lambda_runtime`.
+//! [`handle_event`] through `lambda_runtime`.
 
 use crate::error::{Error, Result};
 use crate::handler::handle_event;

@@ -1,7 +1,7 @@
 //! The model every target serves and the request every target gets.
 //!
 //! The model is a 784 -> 2 softmax regression written as a realizar
-//! safetensors file (tensors "weight" [2, 784] f32 and "bias" [2] f32, with
+//! safetensors file (tensors "weight" `[2, 784]` f32 and "bias" `[2]` f32, with
 //! realizar's `__metadata__`); realizar, the FastAPI peer and the
 //! TorchServe handler all load this one file. Its weights are a fixed,
 //! deterministic pattern: the benchmark measures the cost of serving a

@@ -260,7 +260,7 @@ pub fn prediction(body: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// Resident set size of `pid` in KiB (VmRSS in /proc/<pid>/status).
+/// Resident set size of `pid` in KiB (VmRSS in `/proc/<pid>/status`).
 pub fn rss_kib(pid: u32) -> Result<u64> {
     let path = format!("/proc/{pid}/status");
     let text = std::fs::read_to_string(&path).with_context(|| format!("read {path}"))?;
