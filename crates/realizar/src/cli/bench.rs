@@ -59,8 +59,14 @@ pub const SUITES: &[(&str, &str)] = &[
 /// Suites known to have a bench target when this binary was built, for
 /// when there is no checkout to look at.
 /// A test keeps it equal to the `[[bench]]` targets of `benches/Cargo.toml`.
-const BUILT_AT_COMPILE_TIME: &[&str] =
-    &["tensor_ops", "tokenizer", "quantize", "cache", "inference"];
+const BUILT_AT_COMPILE_TIME: &[&str] = &[
+    "tensor_ops",
+    "tokenizer",
+    "quantize",
+    "cache",
+    "inference",
+    "lambda",
+];
 
 /// Options of `realizar bench`.
 #[derive(Debug, clap::Args)]
