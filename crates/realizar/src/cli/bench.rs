@@ -36,11 +36,11 @@ pub const SUITES: &[(&str, &str)] = &[
     ),
     (
         "inference",
-        "generate/{1,5,10} tokens on the fixture model, logistic_predict (784 -> 2), forward passes",
+        "logistic_predict, logistic_predict_proba, logistic_predict_batch/1000, softmax_predict (784 -> 2)",
     ),
     (
         "cache",
-        "KV and model caches: cache_hit, cache_miss_with_load, metrics_access, eviction, concurrent/{threads}",
+        "the model cache: cache_hit, cache_miss_with_load, metrics_access, eviction, concurrent/{threads}",
     ),
     (
         "tokenizer",
@@ -52,7 +52,7 @@ pub const SUITES: &[(&str, &str)] = &[
     ),
     (
         "lambda",
-        "cold_start (process start to first response), warm_invocation",
+        "cold_start (bootstrap spawn to first response), warm_invocation, the handler alone",
     ),
 ];
 
