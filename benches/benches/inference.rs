@@ -12,6 +12,8 @@
 //! - `softmax_predict`: one sample through a two-class softmax regression
 //!   in PyTorch's `nn.Linear(784, 2)` layout (evaluated as one dot product
 //!   on the difference of the rows).
+//! - `request_parse/{serde_json,from_json}/784`: a `POST /predict` body of
+//!   784 features parsed by `serde_json` and by `PredictRequest::from_json`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use realizar_infer::data::{demo_model, synthetic_mnist};
@@ -73,5 +75,28 @@ fn softmax(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, logistic, softmax);
+/// Group `request_parse`: a `POST /predict` body of 784 features (each
+/// the shortest text of its f32, as clients' JSON libraries write them)
+/// read by `serde_json` and by the API's fast path, bytes/s of body.
+fn request_parse(c: &mut Criterion) {
+    use realizar_infer::api::PredictRequest;
+    let data = synthetic_mnist(2);
+    let req = PredictRequest {
+        model_id: Some("mnist-v1".into()),
+        features: data.x[data.dim..2 * data.dim].to_vec(),
+        options: None,
+    };
+    let body = serde_json::to_vec(&req).expect("serialises");
+    let mut g = c.benchmark_group("request_parse");
+    g.throughput(Throughput::Bytes(body.len() as u64));
+    g.bench_function("serde_json/784", |b| {
+        b.iter(|| serde_json::from_slice::<PredictRequest>(black_box(&body)).expect("valid"))
+    });
+    g.bench_function("from_json/784", |b| {
+        b.iter(|| PredictRequest::from_json(black_box(&body)).expect("valid"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, logistic, softmax, request_parse);
 criterion_main!(benches);

@@ -15,8 +15,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode, header};
-use realizar_infer::api::ErrorCode;
-use serde::de::DeserializeOwned;
+use realizar_infer::api::{BatchPredictRequest, ErrorCode, PredictRequest};
 
 use crate::error::HttpError;
 use crate::state::AppState;
@@ -24,6 +23,29 @@ use crate::state::AppState;
 /// A JSON request body of type `T`, rejected with [`HttpError`]s.
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
+
+/// A request type read from a JSON body.
+pub trait FromJson: Sized {
+    /// Parses `body`, with `serde_json`'s errors.
+    ///
+    /// # Errors
+    /// Not JSON, or not this type's shape.
+    fn from_json(body: &[u8]) -> Result<Self, serde_json::Error>;
+}
+
+/// The request types come with a fast path for their usual shape
+/// (`realizar_infer::api`'s `from_json`), equal to `serde_json`'s result.
+impl FromJson for PredictRequest {
+    fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
+        PredictRequest::from_json(body)
+    }
+}
+
+impl FromJson for BatchPredictRequest {
+    fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
+        BatchPredictRequest::from_json(body)
+    }
+}
 
 /// Whether `Content-Type` says JSON: `application/json` or
 /// `application/<anything>+json`, parameters (charset) allowed.
@@ -50,7 +72,7 @@ fn too_large(limit: usize) -> HttpError {
     )
 }
 
-impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for JsonBody<T> {
+impl<T: FromJson> FromRequest<Arc<AppState>> for JsonBody<T> {
     type Rejection = HttpError;
 
     async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, HttpError> {
@@ -81,7 +103,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for JsonBody<T> {
                 )
             }
         })?;
-        serde_json::from_slice(&bytes)
+        T::from_json(&bytes)
             .map(JsonBody)
             .map_err(|e| HttpError::api(ErrorCode::InvalidJson, format!("invalid JSON body: {e}")))
     }

@@ -16,6 +16,8 @@
 use crate::model::ClassicalModel;
 use serde::{Deserialize, Serialize};
 
+mod json;
+
 /// `POST /predict`: one sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PredictRequest {

@@ -1,0 +1,424 @@
+//! Request bodies from JSON bytes: a fast path for the shapes clients send,
+//! `serde_json` for everything else.
+//!
+//! A `/predict` body is mostly one array of numbers (784 of them for an
+//! MNIST-sized model, ~8 KB), and parsing it is most of what a server does
+//! per request: `serde_json` spends ~20 ns per number. The fast path here
+//! reads the common shape (an object with `model_id`, `features`,
+//! `options`; no escapes in strings) in one pass and converts each number
+//! with Clinger's exact method (a mantissa below 2^53 times or divided by
+//! an exact power of ten up to 10^22 is one correctly rounded operation),
+//! the standard library's correctly rounding parser covering the rest.
+//!
+//! It never decides anything `serde_json` would decide differently: on
+//! whatever it does not handle itself (unknown or repeated keys, escapes,
+//! invalid input of any kind) it returns `None` and the body is parsed
+//! again by `serde_json`, whose result or error message is the answer.
+//! Numbers become `f64` correctly rounded and then `f32` (`as`), as
+//! `serde_json` does for an `f32` field.
+
+use super::{BatchPredictRequest, Instance, PredictOptions, PredictRequest};
+
+impl PredictRequest {
+    /// Parses a `POST /predict` body; the same result (or error) as
+    /// `serde_json::from_slice`, faster for the usual shape.
+    ///
+    /// ```
+    /// use realizar_infer::api::PredictRequest;
+    /// let r = PredictRequest::from_json(br#"{"model_id": "m", "features": [0.5, -1e-3]}"#)?;
+    /// assert_eq!(r.features, vec![0.5, -0.001]);
+    /// assert!(PredictRequest::from_json(b"{\"features\": [01]}").is_err());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `serde_json`'s error for a body that is not JSON or not this shape.
+    pub fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
+        match fast_predict(body) {
+            Some(r) => Ok(r),
+            None => serde_json::from_slice(body),
+        }
+    }
+}
+
+impl BatchPredictRequest {
+    /// Parses a `POST /predict/batch` body; the same result (or error) as
+    /// `serde_json::from_slice`, faster for the usual shape.
+    ///
+    /// # Errors
+    /// `serde_json`'s error for a body that is not JSON or not this shape.
+    pub fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
+        match fast_batch(body) {
+            Some(r) => Ok(r),
+            None => serde_json::from_slice(body),
+        }
+    }
+}
+
+/// Exact powers of ten as `f64` (10^22 is the largest).
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Whether the 8 bytes of `v` (little-endian) are all ASCII digits.
+fn all_digits(v: u64) -> bool {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    // Each byte is 0x30..=0x3F, and adding 6 keeps it below 0x40.
+    (v & HIGH) == ZEROS && (v.wrapping_add(0x0606_0606_0606_0606) & HIGH) == ZEROS
+}
+
+/// The value of 8 ASCII digits (little-endian, first digit most
+/// significant): pairs, then quads, then the whole, by multiply-adds.
+fn eight_digits(v: u64) -> u64 {
+    let v = v - 0x3030_3030_3030_3030;
+    // Byte 2k: digit pair k (first digit * 10 + second).
+    let v = v * 10 + (v >> 8);
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    // Pairs 0, 2 times 10^6, 10^2 and pairs 1, 3 times 10^4, 1, summed in
+    // the upper 32 bits.
+    let a = (v & MASK).wrapping_mul(100 + (1_000_000 << 32));
+    let b = ((v >> 16) & MASK).wrapping_mul(1 + (10_000 << 32));
+    a.wrapping_add(b) >> 32
+}
+
+/// A position in the body.
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// Skips JSON whitespace.
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// Consumes `c` after optional whitespace.
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// Whether the next non-blank byte is `c` (consumed if so).
+    fn try_eat(&mut self, c: u8) -> bool {
+        self.ws();
+        let hit = self.peek() == Some(c);
+        if hit {
+            self.i += 1;
+        }
+        hit
+    }
+
+    /// Consumes `word` exactly (a literal such as `null`).
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.ws();
+        let end = self.i.checked_add(word.len())?;
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    /// A string without escapes or control characters (anything else: `None`).
+    fn plain_str(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            match self.peek()? {
+                b'"' => break,
+                b'\\' | 0..=0x1f => return None,
+                _ => self.i += 1,
+            }
+        }
+        let s = std::str::from_utf8(&self.b[start..self.i]).ok()?;
+        self.i += 1;
+        Some(s)
+    }
+
+    /// Consumes the JSON digits `[0-9]*`, adding them to `m` while it stays
+    /// exact; returns (digits read, digits that did not fit).
+    fn digits(&mut self, m: &mut u64) -> (usize, usize) {
+        let (mut read, mut dropped) = (0, 0);
+        // Eight digits at a time while `m * 10^8 + 99_999_999` fits.
+        while *m < 100_000_000_000 {
+            let Some(chunk) = self.b.get(self.i..self.i + 8) else {
+                break;
+            };
+            let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            if !all_digits(v) {
+                break;
+            }
+            *m = *m * 100_000_000 + eight_digits(v);
+            read += 8;
+            self.i += 8;
+        }
+        while let Some(c @ b'0'..=b'9') = self.peek() {
+            let d = u64::from(c - b'0');
+            match m.checked_mul(10).and_then(|v| v.checked_add(d)) {
+                Some(v) if dropped == 0 => *m = v,
+                _ => dropped += 1,
+            }
+            read += 1;
+            self.i += 1;
+        }
+        (read, dropped)
+    }
+
+    /// One JSON number as `f32` (via a correctly rounded `f64`), or `None`
+    /// when the text is not a JSON number or overflows `f64`.
+    fn number(&mut self) -> Option<f32> {
+        self.ws();
+        let start = self.i;
+        let neg = self.peek() == Some(b'-');
+        if neg {
+            self.i += 1;
+        }
+        let mut m = 0u64;
+        // Integer part: `0` or `[1-9][0-9]*`.
+        let first = self.peek()?;
+        let (int_digits, int_dropped) = match first {
+            b'0' => {
+                self.i += 1;
+                (1, 0)
+            }
+            b'1'..=b'9' => self.digits(&mut m),
+            _ => return None,
+        };
+        debug_assert!(int_digits > 0);
+        let mut exp10 = int_dropped as i64;
+        let mut inexact = int_dropped > 0;
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            let (read, dropped) = self.digits(&mut m);
+            if read == 0 {
+                return None;
+            }
+            exp10 -= (read - dropped) as i64;
+            inexact |= dropped > 0;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            let eneg = match self.peek() {
+                Some(b'-') => {
+                    self.i += 1;
+                    true
+                }
+                Some(b'+') => {
+                    self.i += 1;
+                    false
+                }
+                _ => false,
+            };
+            let mut e = 0u64;
+            let (read, dropped) = self.digits(&mut e);
+            if read == 0 {
+                return None;
+            }
+            if dropped > 0 || e > 100_000 {
+                inexact = true;
+            }
+            let e = e.min(100_000) as i64;
+            exp10 += if eneg { -e } else { e };
+        }
+        let v = if m == 0 && !inexact {
+            0.0
+        } else if !inexact && m <= 1 << 53 && (-22..=22).contains(&exp10) {
+            let mf = m as f64;
+            if exp10 >= 0 {
+                mf * POW10[exp10 as usize]
+            } else {
+                mf / POW10[(-exp10) as usize]
+            }
+        } else {
+            // The standard library rounds correctly for any length (given
+            // the digits after the sign, which is applied below).
+            let text = std::str::from_utf8(&self.b[start + usize::from(neg)..self.i]).ok()?;
+            text.parse::<f64>().ok()?
+        };
+        // serde refuses an f64 beyond f32's range for an f32 field.
+        let f = v as f32;
+        if !f.is_finite() {
+            return None;
+        }
+        Some(if neg { -f } else { f })
+    }
+
+    /// `[number, ...]`, appended to `out`.
+    fn numbers(&mut self, out: &mut Vec<f32>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.try_eat(b']') {
+            return Some(());
+        }
+        loop {
+            out.push(self.number()?);
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// `null` or `{"return_probabilities": bool}` (nothing else).
+    fn options(&mut self) -> Option<Option<PredictOptions>> {
+        self.ws();
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
+            return Some(None);
+        }
+        self.eat(b'{')?;
+        let mut opts = PredictOptions::default();
+        if self.try_eat(b'}') {
+            return Some(Some(opts));
+        }
+        if self.plain_str()? != "return_probabilities" {
+            return None;
+        }
+        self.eat(b':')?;
+        self.ws();
+        opts.return_probabilities = match self.peek()? {
+            b't' => self.literal(b"true").map(|_| true)?,
+            b'f' => self.literal(b"false").map(|_| false)?,
+            _ => return None,
+        };
+        self.eat(b'}')?;
+        Some(Some(opts))
+    }
+
+    /// `null` or a plain string.
+    fn model_id(&mut self) -> Option<Option<String>> {
+        self.ws();
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
+            return Some(None);
+        }
+        Some(Some(self.plain_str()?.to_owned()))
+    }
+
+    /// Calls `field(cursor, key)` for each key of an object; `None` on a
+    /// repeated key (tracked by `seen`, one bit per key index `field`
+    /// returns) or anything malformed.
+    fn object(&mut self, mut field: impl FnMut(&mut Self, &str) -> Option<u32>) -> Option<()> {
+        self.eat(b'{')?;
+        if self.try_eat(b'}') {
+            return Some(());
+        }
+        let mut seen = 0u32;
+        loop {
+            let key = self.plain_str()?;
+            self.eat(b':')?;
+            let bit = field(self, key)?;
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The body ends here (trailing whitespace allowed).
+    fn end(&mut self) -> Option<()> {
+        self.ws();
+        (self.i == self.b.len()).then_some(())
+    }
+}
+
+fn fast_predict(body: &[u8]) -> Option<PredictRequest> {
+    let mut c = Cursor { b: body, i: 0 };
+    let (mut model_id, mut features, mut options) = (None, None, None);
+    c.object(|c, key| match key {
+        "model_id" => {
+            model_id = c.model_id()?;
+            Some(1)
+        }
+        "features" => {
+            // One allocation for inputs of up to 1024 features.
+            let mut v = Vec::with_capacity(1024);
+            c.numbers(&mut v)?;
+            features = Some(v);
+            Some(2)
+        }
+        "options" => {
+            options = c.options()?;
+            Some(4)
+        }
+        _ => None,
+    })?;
+    c.end()?;
+    Some(PredictRequest {
+        model_id,
+        features: features?,
+        options,
+    })
+}
+
+fn fast_batch(body: &[u8]) -> Option<BatchPredictRequest> {
+    let mut c = Cursor { b: body, i: 0 };
+    let (mut model_id, mut instances, mut options) = (None, None, None);
+    let mut scratch = Vec::with_capacity(1024);
+    c.object(|c, key| match key {
+        "model_id" => {
+            model_id = c.model_id()?;
+            Some(1)
+        }
+        "instances" => {
+            let mut all = Vec::new();
+            c.eat(b'[')?;
+            if !c.try_eat(b']') {
+                loop {
+                    let mut features = None;
+                    c.object(|c, key| {
+                        (key == "features").then_some(())?;
+                        // Gathered in `scratch` (it grows once per batch),
+                        // kept at exactly its length.
+                        scratch.clear();
+                        c.numbers(&mut scratch)?;
+                        features = Some(scratch.clone());
+                        Some(1)
+                    })?;
+                    all.push(Instance {
+                        features: features?,
+                    });
+                    if !c.try_eat(b',') {
+                        c.eat(b']')?;
+                        break;
+                    }
+                }
+            }
+            instances = Some(all);
+            Some(2)
+        }
+        "options" => {
+            options = c.options()?;
+            Some(4)
+        }
+        _ => None,
+    })?;
+    c.end()?;
+    Some(BatchPredictRequest {
+        model_id,
+        instances: instances?,
+        options,
+    })
+}
+
+#[cfg(test)]
+#[path = "json_tests.rs"]
+mod tests;

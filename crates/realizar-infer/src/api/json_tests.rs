@@ -1,0 +1,227 @@
+//! The fast path agrees with `serde_json` on every input: same value when
+//! both accept, an error whenever `serde_json` errs.
+
+use super::super::{BatchPredictRequest, PredictRequest};
+use super::{fast_batch, fast_predict};
+use proptest::prelude::*;
+
+fn serde_predict(b: &[u8]) -> Option<PredictRequest> {
+    serde_json::from_slice(b).ok()
+}
+
+/// Bit-exact comparison (NaN never occurs; -0.0 vs 0.0 matters).
+fn same(a: &PredictRequest, b: &PredictRequest) -> bool {
+    a.model_id == b.model_id
+        && a.options == b.options
+        && a.features.len() == b.features.len()
+        && a.features
+            .iter()
+            .zip(&b.features)
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+fn check(body: &str) {
+    let fast = fast_predict(body.as_bytes());
+    let slow = serde_predict(body.as_bytes());
+    if let Some(f) = &fast {
+        let s =
+            slow.unwrap_or_else(|| panic!("fast path accepted what serde_json refuses: {body}"));
+        assert!(same(f, &s), "{body}: fast {f:?} serde {s:?}");
+    }
+    let public = PredictRequest::from_json(body.as_bytes()).ok();
+    assert_eq!(
+        public.is_some(),
+        serde_predict(body.as_bytes()).is_some(),
+        "{body}"
+    );
+}
+
+#[test]
+fn usual_bodies_take_the_fast_path() {
+    for body in [
+        r#"{"features": [1, 2.5, -3e2, 0.12156863, -0]}"#,
+        r#"{"model_id": "mnist-v1", "features": [0.5], "options": {"return_probabilities": true}}"#,
+        r#" { "features" : [ ] , "model_id" : null , "options" : null } "#,
+        r#"{"options": {}, "features": [1E+2, 1e-2, 123456789012345678901234567890]}"#,
+        "{\"features\":\t[\n1,\r2]}",
+    ] {
+        assert!(fast_predict(body.as_bytes()).is_some(), "{body}");
+        check(body);
+    }
+}
+
+#[test]
+fn everything_else_is_left_to_serde() {
+    for body in [
+        "",
+        "{",
+        "[]",
+        r#"{"features": [01]}"#,
+        r#"{"features": [1.]}"#,
+        r#"{"features": [.5]}"#,
+        r#"{"features": [1e]}"#,
+        r#"{"features": [1e+]}"#,
+        r#"{"features": [-]}"#,
+        r#"{"features": [+1]}"#,
+        r#"{"features": [1,]}"#,
+        r#"{"features": [1 2]}"#,
+        r#"{"features": [NaN]}"#,
+        r#"{"features": [Infinity]}"#,
+        r#"{"features": [1e400]}"#,
+        r#"{"features": ["1"]}"#,
+        r#"{"features": [1], "features": [2]}"#,
+        r#"{"features": [1]} x"#,
+        r#"{"features": [1], "extra": 5}"#,
+        r#"{"model_id": "a\"b", "features": [1]}"#,
+        r#"{"model_id": "caf\u00e9", "features": [1]}"#,
+        r#"{"model_id": 5, "features": [1]}"#,
+        r#"{"options": {"return_probabilities": 1}, "features": [1]}"#,
+        r#"{"options": {"return_probabilities": true, "x": 1}, "features": [1]}"#,
+        r#"{"model_id": "x"}"#,
+        r#"{"features": [1],}"#,
+        r#"{,"features": [1]}"#,
+    ] {
+        check(body);
+    }
+    // Unknown keys are ignored by serde_json, so the public parser accepts them.
+    let r = PredictRequest::from_json(br#"{"features": [1], "extra": {"a": [1, 2]}}"#).unwrap();
+    assert_eq!(r.features, vec![1.0]);
+    // Escaped strings come out unescaped (through serde_json).
+    let r = PredictRequest::from_json(br#"{"model_id": "a\"b", "features": []}"#).unwrap();
+    assert_eq!(r.model_id.as_deref(), Some("a\"b"));
+}
+
+#[test]
+fn huge_and_tiny_numbers_round_like_serde() {
+    for n in [
+        "3.4028235e38",
+        "3.4028236e38",
+        "1e39",
+        "-1e39",
+        "1.7976931348623157e308",
+        "1e-45",
+        "7e-46",
+        "1e-400",
+        "9007199254740993",
+        "9007199254740993e-5",
+        "0.30000000000000004",
+        "123456789012345678901234567890e-30",
+        "0.000000000000000000000000000000000000000000001",
+        "4.9406564584124654e-324",
+    ] {
+        check(&format!(r#"{{"features": [{n}]}}"#));
+    }
+}
+
+#[test]
+fn batches_match_serde() {
+    for body in [
+        r#"{"instances": [{"features": [1, 2]}, {"features": [3.5]}]}"#,
+        r#"{"model_id": "m", "instances": [], "options": {"return_probabilities": false}}"#,
+        r#"{"instances": [{"features": [1]}, ]}"#,
+        r#"{"instances": [{"features": [1], "features": [2]}]}"#,
+        r#"{"instances": [{}]}"#,
+        r#"{"instances": [{"x": 1, "features": [2]}]}"#,
+    ] {
+        let fast = fast_batch(body.as_bytes());
+        let slow: Option<BatchPredictRequest> = serde_json::from_slice(body.as_bytes()).ok();
+        if let Some(f) = &fast {
+            assert_eq!(Some(f), slow.as_ref(), "{body}");
+        }
+        assert_eq!(
+            BatchPredictRequest::from_json(body.as_bytes()).ok(),
+            slow,
+            "{body}"
+        );
+    }
+    assert!(fast_batch(br#"{"instances": [{"features": [1, 2]}, {"features": [3.5]}]}"#).is_some());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Any f32, written as serde_json writes it (shortest round trip).
+    #[test]
+    fn any_f32_reads_back_exactly(bits in any::<u32>()) {
+        let v = f32::from_bits(bits);
+        prop_assume!(v.is_finite());
+        let body = format!(r#"{{"features": [{}]}}"#, serde_json::to_string(&v).unwrap());
+        let f = fast_predict(body.as_bytes()).expect("a written f32 takes the fast path");
+        prop_assert_eq!(f.features[0].to_bits(), bits);
+        check(&body);
+    }
+
+    /// Decimal texts of many shapes: the fast path agrees with serde_json.
+    #[test]
+    fn decimal_texts_agree(
+        neg in any::<bool>(),
+        int in "(0|[1-9][0-9]{0,24})",
+        frac in proptest::option::of("[0-9]{1,30}"),
+        exp in proptest::option::of((prop::sample::select(vec!["e", "E"]), prop::sample::select(vec!["", "+", "-"]), 0u32..400)),
+    ) {
+        let mut n = String::new();
+        if neg { n.push('-'); }
+        n.push_str(&int);
+        if let Some(f) = frac { n.push('.'); n.push_str(&f); }
+        if let Some((e, s, x)) = exp { n.push_str(&format!("{e}{s}{x}")); }
+        check(&format!(r#"{{"features": [{n}, {n}]}}"#));
+    }
+
+    /// Arbitrary bytes never make the fast path accept what serde refuses.
+    #[test]
+    fn random_bodies_never_disagree(body in proptest::collection::vec(any::<u8>(), 0..64)) {
+        if let Some(f) = fast_predict(&body) {
+            let s = serde_json::from_slice::<PredictRequest>(&body).expect("serde accepts it too");
+            prop_assert!(same(&f, &s));
+        }
+    }
+
+    /// Mutated valid bodies (a byte replaced by JSON punctuation).
+    #[test]
+    fn mutated_bodies_never_disagree(at in 0usize..60, c in prop::sample::select(b"[]{},:\"-+.eE0 1tn\\".to_vec())) {
+        let mut body = br#"{"model_id": "m", "features": [1.5, -2e3, 0], "options": null}"#.to_vec();
+        let at = at % body.len();
+        body[at] = c;
+        if let Some(f) = fast_predict(&body) {
+            let s = serde_json::from_slice::<PredictRequest>(&body).expect("serde accepts it too");
+            prop_assert!(same(&f, &s));
+        }
+    }
+}
+
+#[test]
+fn eight_digit_chunks() {
+    use super::{all_digits, eight_digits};
+    for s in ["00000000", "12345678", "99999999", "10000001", "00000009"] {
+        let v = u64::from_le_bytes(s.as_bytes().try_into().unwrap());
+        assert!(all_digits(v), "{s}");
+        assert_eq!(eight_digits(v), s.parse::<u64>().unwrap(), "{s}");
+    }
+    for s in [
+        "1234567.",
+        "/2345678",
+        ":2345678",
+        "1234567:",
+        "12 45678",
+        "\x00\x00\x00\x00\x00\x00\x00\x00",
+    ] {
+        let v = u64::from_le_bytes(s.as_bytes().try_into().unwrap());
+        assert!(!all_digits(v), "{s:?}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_eight_bytes(b in any::<[u8; 8]>()) {
+        let v = u64::from_le_bytes(b);
+        let digits = b.iter().all(u8::is_ascii_digit);
+        prop_assert_eq!(all_digits_of(v), digits);
+        if digits {
+            prop_assert_eq!(super::eight_digits(v), std::str::from_utf8(&b).unwrap().parse::<u64>().unwrap());
+        }
+    }
+}
+
+fn all_digits_of(v: u64) -> bool {
+    super::all_digits(v)
+}
