@@ -4,7 +4,56 @@
 //! and no `memcmp`. Up to three ids are stored inline in the slot; longer
 //! encodings live in one shared arena, so no word costs an allocation.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::hash::FxHashMap;
+
+/// Models whose caches a thread keeps at once (the oldest is dropped).
+const MAX_MODELS_PER_THREAD: usize = 8;
+
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Per thread: (model instance, its word → ids cache).
+    static CACHES: RefCell<Vec<(u64, WordCache)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A fresh key for one model's caches.
+pub(crate) fn next_instance() -> u64 {
+    NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Drops every word this thread cached for model `instance`.
+pub(crate) fn clear_thread_cache(instance: u64) {
+    CACHES.with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            c.retain(|(id, _)| *id != instance);
+        }
+    });
+}
+
+/// Runs `f` with this thread's word cache for model `instance` (a
+/// throwaway cache if the thread's caches are already borrowed, e.g. by a
+/// re-entrant call).
+pub(crate) fn with_thread_cache<R>(instance: u64, f: impl FnOnce(&mut WordCache) -> R) -> R {
+    CACHES.with(|caches| {
+        let Ok(mut caches) = caches.try_borrow_mut() else {
+            return f(&mut WordCache::default());
+        };
+        let pos = match caches.iter().position(|(id, _)| *id == instance) {
+            Some(p) => p,
+            None => {
+                if caches.len() >= MAX_MODELS_PER_THREAD {
+                    caches.remove(0);
+                }
+                caches.push((instance, WordCache::default()));
+                caches.len() - 1
+            }
+        };
+        f(&mut caches[pos].1)
+    })
+}
 
 /// The cache is cleared when it holds this many words.
 const CAPACITY: usize = 100_000;

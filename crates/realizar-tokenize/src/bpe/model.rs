@@ -1,10 +1,8 @@
 //! The BPE model: a vocabulary, merges ranked by priority, and the merge
 //! loop that turns one pre-token into ids, with a cache of pre-token → ids.
 
-use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use super::cache::WordCache;
 use crate::bytes::{byte_to_char, token_to_bytes};
@@ -44,18 +42,8 @@ pub struct BpeModel {
     byte_ids: [Option<u32>; 256],
     /// Byte fallback: id of `<0xNN>`.
     fallback_ids: [Option<u32>; 256],
-    /// Key of this model's word cache in each thread's [`CACHES`].
+    /// Key of this model's word cache in each thread's caches.
     instance: u64,
-}
-
-/// Models whose caches a thread keeps at once (the oldest is dropped).
-const MAX_MODELS_PER_THREAD: usize = 8;
-
-static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    /// Per thread: (model instance, its pre-token → ids cache).
-    static CACHES: RefCell<Vec<(u64, WordCache)>> = const { RefCell::new(Vec::new()) };
 }
 
 impl BpeModel {
@@ -111,7 +99,7 @@ impl BpeModel {
             merges: merge_map,
             byte_ids,
             fallback_ids,
-            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+            instance: super::cache::next_instance(),
         })
     }
 
@@ -123,32 +111,13 @@ impl BpeModel {
     /// Drops every word this thread cached for this model (to measure a
     /// cold cache).
     pub fn clear_cache(&self) {
-        CACHES.with(|c| {
-            if let Ok(mut c) = c.try_borrow_mut() {
-                c.retain(|(id, _)| *id != self.instance);
-            }
-        });
+        super::cache::clear_thread_cache(self.instance);
     }
 
     /// Runs `f` with this thread's word cache for this model (borrowed
     /// once per call, so the per-word path has no lock and no TLS access).
     pub fn with_cache<R>(&self, f: impl FnOnce(&mut WordCache) -> R) -> R {
-        CACHES.with(|caches| {
-            let Ok(mut caches) = caches.try_borrow_mut() else {
-                return f(&mut WordCache::default());
-            };
-            let pos = match caches.iter().position(|(id, _)| *id == self.instance) {
-                Some(p) => p,
-                None => {
-                    if caches.len() >= MAX_MODELS_PER_THREAD {
-                        caches.remove(0);
-                    }
-                    caches.push((self.instance, WordCache::default()));
-                    caches.len() - 1
-                }
-            };
-            f(&mut caches[pos].1)
-        })
+        super::cache::with_thread_cache(self.instance, f)
     }
 
     /// Appends the ids of one pre-token to `out`, using `cache`.

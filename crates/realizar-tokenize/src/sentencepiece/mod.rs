@@ -54,6 +54,10 @@ pub struct SentencePiece {
     unk_surface: String,
     special: SpecialTokens,
     unigram: Option<unigram::Lattice>,
+    /// BPE: the id tables of the merge loop.
+    bpe: Option<bpe::Tables>,
+    /// Key of this model's word cache in each thread's caches.
+    instance: u64,
     /// No piece has `▁` after another character (BPE may split at spaces).
     split_at_space: bool,
 }
@@ -201,6 +205,7 @@ impl SentencePiece {
                 inner
             })
         });
+        let bpe = (kind == SpmKind::Bpe).then(|| bpe::Tables::new(&pieces, &lookup));
         Ok(Self {
             kind,
             opts,
@@ -218,8 +223,16 @@ impl SentencePiece {
                 added,
             },
             unigram,
+            bpe,
+            instance: crate::bpe::cache::next_instance(),
             split_at_space,
         })
+    }
+
+    /// Drops every word this thread cached for this model (to measure a
+    /// cold cache; only BPE models cache words).
+    pub fn clear_cache(&self) {
+        crate::bpe::cache::clear_thread_cache(self.instance);
     }
 
     /// The algorithm of this model.
@@ -245,15 +258,18 @@ impl SentencePiece {
         if self.opts.add_dummy_prefix {
             out.push_str(space);
         }
+        // Runs without a space are copied whole; `prev_space`: the
+        // character before the next space is a space.
         let mut prev_space = false;
-        for c in t.chars() {
-            if c == ' ' {
+        for (i, run) in t.split(' ').enumerate() {
+            if i > 0 {
                 if !(self.opts.remove_extra_whitespaces && prev_space) {
                     out.push_str(space);
                 }
                 prev_space = true;
-            } else {
-                out.push(c);
+            }
+            if !run.is_empty() {
+                out.push_str(run);
                 prev_space = false;
             }
         }

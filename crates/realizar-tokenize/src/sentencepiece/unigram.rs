@@ -1,120 +1,372 @@
 //! SentencePiece Unigram: the Viterbi best segmentation over a trie of the
 //! pieces, with the reference's float arithmetic and tie-breaking
 //! (`unigram_model.cc`, `EncodeOptimized`).
+//!
+//! The trie is a double array (two loads per byte, as the reference's
+//! darts). The lattice is kept only back to the last position no piece
+//! crosses: there the best path is final, so it is traced back and the
+//! table restarts, keeping it small (the scores still accumulate from the
+//! start of the text, so every float is the reference's).
 
 use super::SentencePiece;
 use super::proto::{Piece, PieceType};
-use crate::hash::FxHashMap;
 
 /// Unknown characters score this much below the lowest piece.
 const UNK_PENALTY: f32 = 10.0;
+/// No node / no id.
+const NONE: u32 = u32::MAX;
+/// The lattice is traced back at a position no piece crosses once it
+/// spans this many bytes.
+const CHUNK: usize = 1024;
+
+/// A trie of byte strings as a double array: the child of node `s` by
+/// byte `c` is `t = base[s] + c` when `check[t] == s`. Node 0 is the root.
+#[derive(Debug)]
+struct DoubleArray {
+    slots: Vec<Slot>,
+}
+
+/// One node of the double array, with what the lattice needs of it (one
+/// load per byte).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    base: u32,
+    check: u32,
+    /// Piece id ending at this node (`NONE` for none).
+    id: u32,
+    /// Its lattice score.
+    score: f32,
+}
+
+const EMPTY: Slot = Slot {
+    base: 0,
+    check: NONE,
+    id: NONE,
+    score: 0.0,
+};
+
+impl DoubleArray {
+    /// Builds the trie of `(bytes, id)` entries (the first id of equal
+    /// strings is kept).
+    fn new(entries: &[(&[u8], u32)]) -> Self {
+        // A plain trie first: children sorted by byte.
+        let mut kids: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
+        let mut value = vec![NONE];
+        for &(bytes, id) in entries {
+            let mut node = 0usize;
+            for &b in bytes {
+                node = match kids[node].binary_search_by_key(&b, |k| k.0) {
+                    Ok(i) => kids[node][i].1 as usize,
+                    Err(i) => {
+                        let new = kids.len();
+                        kids[node].insert(i, (b, new as u32));
+                        kids.push(Vec::new());
+                        value.push(NONE);
+                        new
+                    }
+                };
+            }
+            if value[node] == NONE {
+                value[node] = id;
+            }
+        }
+        // Place the nodes breadth first.
+        let mut slots = vec![Slot {
+            id: value[0],
+            ..EMPTY
+        }];
+        let mut first_free = 1usize;
+        let mut queue = std::collections::VecDeque::from([(0usize, 0usize)]); // (trie node, slot)
+        while let Some((node, slot)) = queue.pop_front() {
+            let ch = &kids[node];
+            if ch.is_empty() {
+                continue;
+            }
+            while first_free < slots.len() && slots[first_free].check != NONE {
+                first_free += 1;
+            }
+            let lo = ch[0].0 as usize;
+            let mut base = first_free.saturating_sub(lo).max(1);
+            while !ch.iter().all(|&(c, _)| {
+                let t = base + c as usize;
+                t >= slots.len() || slots[t].check == NONE
+            }) {
+                base += 1;
+            }
+            let top = base + ch[ch.len() - 1].0 as usize;
+            if top >= slots.len() {
+                slots.resize(top + 1, EMPTY);
+            }
+            slots[slot].base = base as u32;
+            for &(c, child) in ch {
+                let t = base + c as usize;
+                slots[t].check = slot as u32;
+                slots[t].id = value[child as usize];
+                queue.push_back((child as usize, t));
+            }
+        }
+        DoubleArray { slots }
+    }
+
+    /// The child of node `s` by byte `c`.
+    #[cfg(test)]
+    fn child(&self, s: u32, c: u8) -> Option<u32> {
+        let t = self.slots[s as usize].base as usize + c as usize;
+        self.slots
+            .get(t)
+            .is_some_and(|x| x.check == s)
+            .then_some(t as u32)
+    }
+}
 
 /// The trie and scores a Unigram model searches.
 #[derive(Debug)]
 pub(super) struct Lattice {
-    /// (node, byte) → child node; node 0 is the root.
-    children: FxHashMap<(u32, u8), u32>,
-    /// Piece id ending at each node (u32::MAX for none).
-    node_id: Vec<u32>,
-    /// Score of each piece id as used in the lattice.
-    score: Vec<f32>,
+    /// The pieces, with their lattice scores in the slots.
+    trie: DoubleArray,
+    /// Bytes of the longest piece (at least 4, a character's most).
+    max_len: usize,
     unk_score: f32,
 }
+
+/// Length of the UTF-8 character whose first byte is `b`.
+#[inline(always)]
+fn char_len(b: u8) -> usize {
+    match b {
+        0..0xC0 => 1,
+        0xC0..0xE0 => 2,
+        0xE0..0xF0 => 3,
+        _ => 4,
+    }
+}
+
+/// Best path into one position: (score, start, piece id).
+#[derive(Debug, Clone, Copy)]
+struct Best {
+    score: f32,
+    /// Start offset relative to the chunk (`NONE` while unreached).
+    start: u32,
+    id: u32,
+}
+
+const UNREACHED: Best = Best {
+    score: 0.0,
+    start: NONE,
+    id: NONE,
+};
 
 impl Lattice {
     pub(super) fn new(pieces: &[Piece]) -> Self {
         let normal = pieces.iter().filter(|p| p.kind == PieceType::Normal);
         let min = normal.clone().map(|p| p.score).fold(f32::MAX, f32::min);
         let max = normal.map(|p| p.score).fold(f32::MIN_POSITIVE, f32::max);
-        let mut children = FxHashMap::default();
-        let mut node_id = vec![u32::MAX];
         let mut score = vec![0.0f32; pieces.len()];
+        let mut entries = Vec::new();
         for (i, p) in pieces.iter().enumerate() {
             score[i] = match p.kind {
                 PieceType::UserDefined => p.piece.len() as f32 * max - 0.1,
                 _ => p.score,
             };
-            if !matches!(p.kind, PieceType::Normal | PieceType::UserDefined) || p.piece.is_empty() {
-                continue;
+            if matches!(p.kind, PieceType::Normal | PieceType::UserDefined) && !p.piece.is_empty() {
+                entries.push((p.piece.as_bytes(), i as u32));
             }
-            let mut node = 0u32;
-            for &b in p.piece.as_bytes() {
-                let next = node_id.len() as u32;
-                node = *children.entry((node, b)).or_insert_with(|| next);
-                if node == next {
-                    node_id.push(u32::MAX);
-                }
-            }
-            if node_id[node as usize] == u32::MAX {
-                node_id[node as usize] = i as u32;
+        }
+        let max_len = entries.iter().map(|e| e.0.len()).max().unwrap_or(0).max(4);
+        let mut trie = DoubleArray::new(&entries);
+        for s in &mut trie.slots {
+            if s.id != NONE {
+                s.score = score[s.id as usize];
             }
         }
         Self {
-            children,
-            node_id,
-            score,
+            trie,
+            max_len,
             unk_score: min - UNK_PENALTY,
         }
     }
 
     pub(super) fn encode(&self, sp: &SentencePiece, norm: &str, out: &mut Vec<u32>) {
+        let mut path = Vec::with_capacity(norm.len() / 3 + 1);
+        self.best_path(sp, norm, CHUNK, &mut path);
+        out.reserve(path.len());
+        for &(s, e, id) in &path {
+            if id == sp.unk {
+                sp.emit(&norm[s..e], None, out);
+            } else {
+                // Trie pieces are normal or user-defined, never unused.
+                out.push(id);
+            }
+        }
+    }
+
+    /// The best segmentation of `norm` as (start, end, id) pieces, unknown
+    /// runs fused; traced back at cut points once a chunk spans `chunk` bytes.
+    #[inline(never)]
+    fn best_path(
+        &self,
+        sp: &SentencePiece,
+        norm: &str,
+        chunk: usize,
+        path: &mut Vec<(usize, usize, u32)>,
+    ) {
         let bytes = norm.as_bytes();
         let n = bytes.len();
         if n == 0 {
             return;
         }
-        // best[i]: (score, start, id) of the best path ending at byte i.
-        let mut best: Vec<(f32, usize, u32)> = vec![(0.0, usize::MAX, u32::MAX); n + 1];
-        best[0].1 = 0;
+        // best[i - base]: the best path ending at byte i of the current chunk.
+        let mut best: Vec<Best> = vec![UNREACHED; n.min(CHUNK * 2) + 1];
+        best[0] = Best {
+            score: 0.0,
+            start: 0,
+            id: NONE,
+        };
+        let mut base = 0; // first byte of the chunk
+        let mut reach = 0; // furthest end of an edge seen so far
         let mut start = 0;
         while start < n {
-            let till_here = best[start].0;
-            let mblen = norm[start..].chars().next().map_or(1, char::len_utf8);
+            if reach <= start && start - base >= chunk {
+                // No edge crosses `start`: the path into it is final.
+                self.trace(sp, &best, base, start, path);
+                let at = best[start - base];
+                best.clear();
+                best.resize(n.min(start + CHUNK * 2) - start + 1, UNREACHED);
+                best[0] = Best { start: 0, ..at };
+                base = start;
+            }
+            let rel = start - base;
+            let till_here = best[rel].score;
+            let mblen = char_len(bytes[start]).min(n - start);
+            let stop = n.min(start + self.max_len);
+            if best.len() <= stop - base {
+                best.resize(stop - base + 1, UNREACHED);
+            }
+            // tail[k]: the best path ending at byte start + k.
+            let tail = &mut best[rel..=stop - base];
             let mut has_single = false;
             let mut node = 0u32;
-            let mut end = start;
-            while end < n {
-                let Some(&child) = self.children.get(&(node, bytes[end])) else {
+            let mut node_base = self.trie.slots[0].base as usize;
+            let mut depth = 0;
+            for (k, &c) in bytes[start..stop].iter().enumerate() {
+                let t = node_base + c as usize;
+                let Some(slot) = self.trie.slots.get(t).filter(|x| x.check == node) else {
                     break;
                 };
-                node = child;
-                end += 1;
-                let id = self.node_id[node as usize];
-                if id == u32::MAX {
+                node = t as u32;
+                node_base = slot.base as usize;
+                depth = k + 1;
+                if slot.id == NONE {
                     continue;
                 }
-                let cand = self.score[id as usize] + till_here;
-                let t = &mut best[end];
-                if t.1 == usize::MAX || cand > t.0 {
-                    *t = (cand, start, id);
+                let cand = slot.score + till_here;
+                let b = &mut tail[k + 1];
+                if b.start == NONE || cand > b.score {
+                    *b = Best {
+                        score: cand,
+                        start: rel as u32,
+                        id: slot.id,
+                    };
                 }
-                if end - start == mblen {
-                    has_single = true;
-                }
+                has_single |= k + 1 == mblen;
             }
+            reach = reach.max(start + depth);
             if !has_single {
                 let cand = self.unk_score + till_here;
-                let t = &mut best[start + mblen];
-                if t.1 == usize::MAX || cand > t.0 {
-                    *t = (cand, start, sp.unk);
+                let t = &mut best[rel + mblen];
+                if t.start == NONE || cand > t.score {
+                    *t = Best {
+                        score: cand,
+                        start: rel as u32,
+                        id: sp.unk,
+                    };
                 }
             }
+            reach = reach.max(start + mblen);
             start += mblen;
         }
-        // Backtrack, fusing runs of unknown characters into one piece.
-        let mut path: Vec<(usize, usize, u32)> = Vec::new();
-        let mut end = n;
-        while end > 0 {
-            let (_, s, id) = best[end];
+        self.trace(sp, &best, base, n, path);
+    }
+
+    /// Appends the best path from `base` to `end` to `path`, fusing runs of
+    /// unknown characters into one piece (also across chunks).
+    fn trace(
+        &self,
+        sp: &SentencePiece,
+        best: &[Best],
+        base: usize,
+        end: usize,
+        path: &mut Vec<(usize, usize, u32)>,
+    ) {
+        let from = path.len();
+        let mut e = end;
+        while e > base {
+            let b = best[e - base];
+            let s = base + b.start as usize;
+            // Backwards: an unknown piece joins the unknown one after it.
+            let fresh = path.len() > from;
             match path.last_mut() {
-                Some(last) if id == sp.unk && last.2 == sp.unk => last.0 = s,
-                _ => path.push((s, end, id)),
+                Some(next) if fresh && b.id == sp.unk && next.2 == sp.unk => next.0 = s,
+                _ => path.push((s, e, b.id)),
             }
-            end = s;
+            e = s;
         }
-        for &(s, e, id) in path.iter().rev() {
-            let id = (id != sp.unk).then_some(id);
-            sp.emit(&norm[s..e], id, out);
+        path[from..].reverse();
+        // The first new piece and the last old one.
+        if from > 0 && from < path.len() && path[from].2 == sp.unk && path[from - 1].2 == sp.unk {
+            path[from - 1].1 = path[from].1;
+            path.remove(from);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracing_back_at_every_cut_point_changes_nothing() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+        let sp = SentencePiece::from_file(format!("{dir}spm_unigram.model")).unwrap();
+        let strings: Vec<String> = serde_json::from_str(
+            &std::fs::read_to_string(format!("{dir}tokenize_strings.json")).unwrap(),
+        )
+        .unwrap();
+        let lattice = sp.unigram.as_ref().unwrap();
+        let mut all = strings.concat();
+        all.push_str("\u{10FFFF}\u{10FFFE} x\u{E000}\u{E001}\u{E002}");
+        for s in strings.iter().chain([&all]) {
+            let norm = sp.normalize(s);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            lattice.best_path(&sp, &norm, usize::MAX, &mut a);
+            lattice.best_path(&sp, &norm, 1, &mut b);
+            assert_eq!(a, b, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn double_array_finds_exactly_the_entries() {
+        let words: Vec<Vec<u8>> = ["a", "ab", "abc", "b", "\u{2581}x", "zz", "\u{2581}", "ba"]
+            .iter()
+            .map(|w| w.as_bytes().to_vec())
+            .collect();
+        let entries: Vec<(&[u8], u32)> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.as_slice(), i as u32))
+            .collect();
+        let da = DoubleArray::new(&entries);
+        let find = |w: &[u8]| {
+            let mut s = 0;
+            for &c in w {
+                s = da.child(s, c)?;
+            }
+            Some(da.slots[s as usize].id).filter(|&v| v != NONE)
+        };
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(find(w), Some(i as u32), "{w:?}");
+        }
+        for w in ["", "c", "abcd", "z", "bb", "\u{2582}"] {
+            assert_eq!(find(w.as_bytes()), None, "{w:?}");
         }
     }
 }
