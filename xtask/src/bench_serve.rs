@@ -16,6 +16,7 @@
 //! The Python peers are started by comparative/serve_benchmark.py
 //! (`uv run --script`, which installs their dependencies itself).
 
+mod http1;
 mod load;
 mod model;
 mod report;

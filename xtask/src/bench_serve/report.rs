@@ -452,10 +452,11 @@ fn render(r: &Results, charts: &[(String, String)]) -> String {
     );
     let _ = writeln!(
         o,
-        "- **Load generator.** xtask (release build), hyper 1 HTTP/1.1 client, one keep-alive TCP connection per unit of concurrency, \
+        "- **Load generator.** xtask (release build), a lean HTTP/1.1 client of its own (as wrk: the request serialized once and written whole, \
+         a minimal response parser, one reused read buffer per connection), one keep-alive TCP connection per unit of concurrency, \
          each a closed loop (next request when the previous response is read in full), on {} thread(s). Levels {:?}; \
          each level {} s of warm-up (not counted) then {} s measured. Latency: from send to the last byte of the body. \
-         Failures (connect, I/O, timeout after 10 s, non-2xx, a body without `\"prediction\"`) are counted by kind.",
+         Failures (connect, I/O, timeout after 10 s, non-2xx, malformed HTTP, a body without `\"prediction\"`) are counted by kind.",
         s.client_threads,
         CONCURRENCY,
         s.warmup.as_secs_f64(),
