@@ -107,13 +107,12 @@ pub fn handle_event(model: &LambdaModel, event: &str) -> Reply {
 pub(crate) fn run(model: &LambdaModel, kind: Kind, json: &[u8]) -> Result<Payload, ApiError> {
     match kind {
         Kind::Batch => {
-            let req: BatchPredictRequest =
-                serde_json::from_slice(json).map_err(dispatch::json_error)?;
+            let req = BatchPredictRequest::from_json(json).map_err(dispatch::json_error)?;
             check_model_id(model, req.model_id.as_deref())?;
             api::predict_batch(model.model(), &req).map(Payload::Batch)
         }
         _ => {
-            let req: PredictRequest = serde_json::from_slice(json).map_err(dispatch::json_error)?;
+            let req = PredictRequest::from_json(json).map_err(dispatch::json_error)?;
             check_model_id(model, req.model_id.as_deref())?;
             api::predict(model.model(), &req).map(Payload::Predict)
         }
