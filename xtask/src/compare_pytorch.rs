@@ -11,11 +11,19 @@
 //! 5. [`DEFAULT_ROUNDS`] interleaved rounds, each framework in its own
 //!    process, one after the other: realizar (its own trained model),
 //!    pytorch, numpy, onnxruntime; raw latencies go to
-//!    `comparative/results/round<k>/`.
-//! 6. `compare_mnist.py` pools the rounds, runs the statistics (scipy, and
-//!    `realizar stats compare` on the same samples) and writes
-//!    `comparative/BENCHMARK_RESULTS.md`, `comparison_summary.json` and
-//!    `mnist_comparison.svg`; its table is printed.
+//!    `comparative/results/round<k>/`. Every side times two single-sample
+//!    series the same way: **request buffer** (`latencies_hot_ns`: each
+//!    sample copied, untimed, into one reused buffer before its timed call,
+//!    as a server's parser writes a request's features: a hot input) and
+//!    **cycling** (`latencies_ns`: sample `k mod 1000` read in place from
+//!    the 3.1 MB set, so its input is fetched cold from L3 or memory).
+//! 6. `compare_mnist.py` pools the rounds, runs the statistics on both
+//!    series (scipy, and `realizar stats compare` on the same samples) and
+//!    writes `comparative/BENCHMARK_RESULTS.md`, `comparison_summary.json`
+//!    and `mnist_comparison.svg`; its tables are printed.
+//! 7. The headline is printed last from `comparison_summary.json`: the p50
+//!    of every framework in both series, and the acceptance points, judged
+//!    on the request-buffer series with the cycling series beside them.
 //!
 //! A failed same-weights check does not stop the run (the report records
 //! it) but makes the command fail at the end.
@@ -260,15 +268,148 @@ pub fn run(args: &Args) -> Result<()> {
         "--note",
         &note,
     ]))?;
+    match read_json(&root().join("comparative/comparison_summary.json")).and_then(|s| headline(&s))
+    {
+        Ok(text) => eprintln!("{text}"),
+        Err(e) => eprintln!("(no headline: {e:#})"),
+    }
     eprintln!("report: comparative/BENCHMARK_RESULTS.md");
     same.map(|_| ())
         .context("the same-weights check failed (see above)")
+}
+
+/// The series of `comparison_summary.json`, headline first: (key, label).
+const SERIES: [(&str, &str); 2] = [("request_buffer", "request buffer"), ("cycling", "cycling")];
+
+/// A latency in ns, µs or ms.
+fn fmt_ns(v: f64) -> String {
+    if v >= 1e6 {
+        format!("{:.2} ms", v / 1e6)
+    } else if v >= 1e4 {
+        format!("{:.1} µs", v / 1e3)
+    } else if v >= 1e3 {
+        format!("{:.2} µs", v / 1e3)
+    } else {
+        format!("{v:.0} ns")
+    }
+}
+
+/// The closing summary of the command, from `comparison_summary.json`:
+/// single-sample p50 of every framework in both series (realizar's
+/// speedup over each peer beside it) and the acceptance points, each
+/// judged on its series with the other series shown beside it. A
+/// framework or series missing from the summary prints "not run".
+pub fn headline(summary: &Value) -> Result<String> {
+    let frameworks = summary["frameworks"]
+        .as_object()
+        .context("comparison_summary.json: no \"frameworks\" object")?;
+    let mut out = String::from(
+        "== headline: single-sample p50, timer included (request buffer = hot input, the headline; cycling = cold input)\n",
+    );
+    out += &format!(
+        "{:<12} {:>16} {:>10} {:>16} {:>10}\n",
+        "framework", "request buffer", "speedup", "cycling", "speedup"
+    );
+    for name in ["realizar", "pytorch", "numpy", "onnxruntime"] {
+        let Some(f) = frameworks.get(name) else {
+            out += &format!("{name:<12} not run\n");
+            continue;
+        };
+        out += &format!("{name:<12}");
+        for (key, _) in SERIES {
+            let p50 = f[key]["p50_ns"].as_f64();
+            let speedup = summary["comparisons"][name][key]["speedup"]["p50"].as_f64();
+            out += &format!(
+                " {:>16} {:>10}",
+                p50.map_or_else(|| "not run".into(), fmt_ns),
+                speedup.map_or_else(String::new, |s| format!("{s:.1}x"))
+            );
+        }
+        out += "\n";
+    }
+    let verdict = |v: &Value| match v.as_bool() {
+        Some(true) => "yes",
+        Some(false) => "NO",
+        None => "not measured",
+    };
+    let value = |v: &Value, unit: &str| match (v.as_f64(), unit) {
+        (None, _) => "not measured".to_string(),
+        (Some(x), "ns") => fmt_ns(x),
+        (Some(x), "×") => format!("{x:.1}x"),
+        (Some(x), _) => format!("{x:.3e}"),
+    };
+    for a in summary["acceptance"]
+        .as_array()
+        .context("comparison_summary.json: no \"acceptance\" list")?
+    {
+        let unit = a["unit"].as_str().unwrap_or("");
+        let on = a["judged_on"].as_str().unwrap_or("?");
+        let label = SERIES
+            .iter()
+            .find(|(k, _)| *k == on)
+            .map_or(on, |(_, l)| *l);
+        out += &format!(
+            "acceptance: {}: {} on {label} ({})",
+            a["criterion"].as_str().unwrap_or("?"),
+            verdict(&a["met"]),
+            value(&a["value"], unit)
+        );
+        if let Some(beside) = a["beside"].as_object() {
+            for (k, b) in beside {
+                let l = SERIES
+                    .iter()
+                    .find(|(s, _)| s == k)
+                    .map_or(k.as_str(), |(_, l)| *l);
+                out += &format!(
+                    "; {l} beside it: {} ({}, not judged)",
+                    value(&b["value"], unit),
+                    verdict(&b["met"])
+                );
+            }
+        }
+        out += "\n";
+    }
+    Ok(out.trim_end().to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn headline_judges_the_request_buffer_and_shows_cycling() {
+        let s = json!({
+            "frameworks": {
+                "realizar": {"request_buffer": {"p50_ns": 71.0}, "cycling": {"p50_ns": 143.0}},
+                "pytorch": {"request_buffer": {"p50_ns": 8100.0}, "cycling": {"p50_ns": 8300.0}},
+                "numpy": {"cycling": {"p50_ns": 4000.0}}
+            },
+            "comparisons": {"pytorch": {"request_buffer": {"speedup": {"p50": 114.1}}, "cycling": {"speedup": {"p50": 58.0}}}},
+            "acceptance": [{
+                "criterion": "realizar single-sample p50 < 100 ns, timer included",
+                "judged_on": "request_buffer", "met": true, "value": 71.0, "unit": "ns",
+                "beside": {"cycling": {"value": 143.0, "met": false}}
+            }, {
+                "criterion": "same weights", "judged_on": "same_weights", "met": null,
+                "value": null, "unit": "max |Δp|", "beside": {}
+            }]
+        });
+        let h = headline(&s).unwrap();
+        assert!(h.contains("114.1x") && h.contains("58.0x"), "{h}");
+        assert!(h.contains("onnxruntime  not run"), "{h}");
+        let numpy = h.lines().find(|l| l.starts_with("numpy")).unwrap();
+        assert!(
+            numpy.contains("not run") && numpy.contains("4.00 µs"),
+            "{h}"
+        );
+        assert!(
+            h.contains("yes on request buffer (71 ns); cycling beside it: 143 ns (NO, not judged)"),
+            "{h}"
+        );
+        assert!(h.contains("same weights: not measured"), "{h}");
+        assert!(headline(&json!({})).is_err());
+    }
 
     #[test]
     fn same_weights_check_passes_and_fails() {
