@@ -2,8 +2,9 @@
 //!
 //! The least an HTTP/1.1 JSON prediction server can do: hyper 1 on a tokio
 //! multi-threaded runtime (one worker per core, as `realizar serve`),
-//! `POST /predict` parses the body into a struct holding a `Vec<f32>` —
-//! the same JSON realizar parses — and answers a constant JSON document.
+//! `POST /predict` parses the body into realizar's request type with
+//! realizar's own parser (`PredictRequest::from_json`, so the floor pays
+//! the same parse cost) and answers a constant JSON document.
 //! No model, no routing framework, no middleware, no metrics. Its latency
 //! and throughput, measured in the same run, are what realizar's are held
 //! against.
@@ -24,7 +25,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde::Deserialize;
+use realizar_infer::api::PredictRequest;
 use std::convert::Infallible;
 use std::io::Write as _;
 
@@ -38,24 +39,6 @@ struct Args {
     /// Port (0: the OS picks one).
     #[arg(long, default_value_t = 0)]
     port: u16,
-}
-
-/// realizar's `POST /predict` body.
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)] // parsed, as realizar parses it, and dropped
-struct PredictRequest {
-    #[serde(default)]
-    model_id: Option<String>,
-    features: Vec<f32>,
-    #[serde(default)]
-    options: Option<Options>,
-}
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct Options {
-    #[serde(default)]
-    return_probabilities: bool,
 }
 
 const ANSWER: &[u8] = br#"{"prediction":0,"latency_ms":0.0,"model_version":"floor"}"#;
@@ -73,7 +56,7 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
     Ok(match (req.method(), req.uri().path()) {
         (&Method::POST, "/predict") => {
             match Limited::new(req.into_body(), MAX_BODY).collect().await {
-                Ok(body) => match serde_json::from_slice::<PredictRequest>(&body.to_bytes()) {
+                Ok(body) => match PredictRequest::from_json(&body.to_bytes()) {
                     Ok(_) => reply(StatusCode::OK, ANSWER),
                     Err(_) => reply(
                         StatusCode::UNPROCESSABLE_ENTITY,
