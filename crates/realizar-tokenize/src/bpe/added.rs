@@ -34,6 +34,9 @@ pub struct AddedMatcher {
     /// Longest first, so the first hit at a position is the longest.
     tokens: Vec<AddedToken>,
     first_byte: Vec<bool>,
+    /// The first byte of every token, when they all share one ASCII byte
+    /// (`<` for `<|endoftext|>`, ...): candidates are found by `memchr`.
+    common_first: Option<char>,
 }
 
 impl AddedMatcher {
@@ -48,7 +51,16 @@ impl AddedMatcher {
         for t in &tokens {
             first_byte[t.content.as_bytes()[0] as usize] = true;
         }
-        Self { tokens, first_byte }
+        let firsts: Vec<u8> = tokens.iter().map(|t| t.content.as_bytes()[0]).collect();
+        let common_first = firsts
+            .first()
+            .filter(|&&b| b.is_ascii() && firsts.iter().all(|&c| c == b))
+            .map(|&b| b as char);
+        Self {
+            tokens,
+            first_byte,
+            common_first,
+        }
     }
 
     /// Whether there is nothing to match.
@@ -66,7 +78,14 @@ impl AddedMatcher {
         let mut last = 0; // start of pending text
         let mut i = 0;
         while i < bytes.len() {
-            if !self.first_byte[bytes[i] as usize] {
+            if let Some(c) = self.common_first {
+                // `i` is a character boundary: it follows a token or a
+                // candidate byte, both ASCII or whole strings.
+                match text[i..].find(c) {
+                    Some(j) => i += j,
+                    None => break,
+                }
+            } else if !self.first_byte[bytes[i] as usize] {
                 i += 1;
                 continue;
             }

@@ -214,13 +214,18 @@ fn next_llama3(t: &str, i: usize) -> usize {
 
 /// Calls `f(start, end)` for each match of `known` in `text` (the matches
 /// cover the text: every character is in one).
-pub fn for_each(known: Known, text: &str, mut f: impl FnMut(usize, usize)) {
+pub fn for_each(known: Known, text: &str, f: impl FnMut(usize, usize)) {
+    match known {
+        Known::Gpt2 => each(text, next_gpt2, f),
+        Known::Llama3 => each(text, next_llama3, f),
+    }
+}
+
+#[inline(always)]
+fn each(text: &str, next: fn(&str, usize) -> usize, mut f: impl FnMut(usize, usize)) {
     let mut i = 0;
     while i < text.len() {
-        let e = match known {
-            Known::Gpt2 => next_gpt2(text, i),
-            Known::Llama3 => next_llama3(text, i),
-        };
+        let e = next(text, i);
         // Every alternative consumes at least one character.
         let e = if e > i {
             e

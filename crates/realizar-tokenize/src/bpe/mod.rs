@@ -43,6 +43,10 @@ pub struct HfTokenizer {
     id_to_token: Vec<Option<String>>,
     token_to_id: FxHashMap<String, u32>,
     is_special: Vec<bool>,
+    /// The pre-tokenizers are one hand-matched pattern whose words go
+    /// straight to the model (GPT-2's ByteLevel, or LLaMA-3's Split then a
+    /// regex-less ByteLevel): the split calls the model directly.
+    fast_split: Option<fastsplit::Known>,
     /// With a lone ByteLevel decoder: the bytes each id decodes to.
     id_bytes: Option<Vec<Box<[u8]>>>,
     special: SpecialTokens,
@@ -200,7 +204,28 @@ impl HfTokenizer {
                 .collect()
         });
         let special = SpecialTokens::guess(&vocab, post.prefix.first().copied(), unk, &added);
+        let fast_split = match pre.as_slice() {
+            [
+                PreTokenizer::ByteLevel {
+                    add_prefix_space: false,
+                    regex: Some(r),
+                },
+            ] => r.known(),
+            [
+                PreTokenizer::Split {
+                    regex,
+                    behavior: pretokenize::SplitBehavior::Isolated,
+                    invert: false,
+                },
+                PreTokenizer::ByteLevel {
+                    add_prefix_space: false,
+                    regex: None,
+                },
+            ] => regex.known(),
+            _ => None,
+        };
         Ok(Self {
+            fast_split,
             model,
             normalizers,
             pre,
@@ -236,6 +261,14 @@ impl HfTokenizer {
     }
 
     fn encode_segment(&self, text: &str, cache: &mut WordCache, out: &mut Vec<u32>) {
+        if self.normalizers.is_empty()
+            && let Some(known) = self.fast_split
+        {
+            let b = text.as_bytes();
+            return fastsplit::for_each(known, text, |s, e| {
+                self.model.encode_word(&b[s..e], cache, out)
+            });
+        }
         if self.normalizers.is_empty() {
             return self.pre_tokenize(0, text, cache, out);
         }

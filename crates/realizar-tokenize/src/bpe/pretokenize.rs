@@ -62,6 +62,11 @@ impl SplitRegex {
         })
     }
 
+    /// The hand-written matcher of this pattern, if it has one.
+    pub(crate) fn known(&self) -> Option<Known> {
+        self.fast
+    }
+
     /// The same split without the hand-written matcher (to test it).
     pub fn without_fast_path(mut self) -> Self {
         self.fast = None;
