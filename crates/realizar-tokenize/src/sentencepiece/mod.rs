@@ -260,18 +260,26 @@ impl SentencePiece {
         }
         // Runs without a space are copied whole; `prev_space`: the
         // character before the next space is a space.
+        let bytes = t.as_bytes();
         let mut prev_space = false;
-        for (i, run) in t.split(' ').enumerate() {
-            if i > 0 {
-                if !(self.opts.remove_extra_whitespaces && prev_space) {
-                    out.push_str(space);
-                }
-                prev_space = true;
-            }
-            if !run.is_empty() {
-                out.push_str(run);
+        let mut i = 0;
+        loop {
+            let j = bytes[i..]
+                .iter()
+                .position(|&c| c == b' ')
+                .map_or(bytes.len(), |k| i + k);
+            if j > i {
+                out.push_str(&t[i..j]);
                 prev_space = false;
             }
+            if j == bytes.len() {
+                break;
+            }
+            if !(self.opts.remove_extra_whitespaces && prev_space) {
+                out.push_str(space);
+            }
+            prev_space = true;
+            i = j + 1;
         }
         out
     }

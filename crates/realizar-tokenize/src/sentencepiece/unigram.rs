@@ -215,12 +215,13 @@ impl Lattice {
             return;
         }
         // best[i - base]: the best path ending at byte i of the current chunk.
-        let mut best: Vec<Best> = vec![UNREACHED; n.min(CHUNK * 2) + 1];
-        best[0] = Best {
+        // (grown as the walk needs it, so each entry is written about once).
+        let mut best: Vec<Best> = Vec::with_capacity(n.min(CHUNK * 2) + 1);
+        best.push(Best {
             score: 0.0,
             start: 0,
             id: NONE,
-        };
+        });
         let mut base = 0; // first byte of the chunk
         let mut reach = 0; // furthest end of an edge seen so far
         let mut start = 0;
@@ -230,8 +231,7 @@ impl Lattice {
                 self.trace(sp, &best, base, start, path);
                 let at = best[start - base];
                 best.clear();
-                best.resize(n.min(start + CHUNK * 2) - start + 1, UNREACHED);
-                best[0] = Best { start: 0, ..at };
+                best.push(Best { start: 0, ..at });
                 base = start;
             }
             let rel = start - base;
