@@ -186,29 +186,13 @@ impl Lattice {
     }
 
     pub(super) fn encode(&self, sp: &SentencePiece, norm: &str, out: &mut Vec<u32>) {
-        let mut path = Vec::with_capacity(norm.len() / 3 + 1);
-        self.best_path(sp, norm, CHUNK, &mut path);
-        out.reserve(path.len());
-        for &(s, e, id) in &path {
-            if id == sp.unk {
-                sp.emit(&norm[s..e], None, out);
-            } else {
-                // Trie pieces are normal or user-defined, never unused.
-                out.push(id);
-            }
-        }
+        self.encode_chunked(sp, norm, CHUNK, out);
     }
 
-    /// The best segmentation of `norm` as (start, end, id) pieces, unknown
-    /// runs fused; traced back at cut points once a chunk spans `chunk` bytes.
+    /// Encodes `norm`, tracing the best path back at a position no piece
+    /// crosses once the lattice spans `chunk` bytes.
     #[inline(never)]
-    fn best_path(
-        &self,
-        sp: &SentencePiece,
-        norm: &str,
-        chunk: usize,
-        path: &mut Vec<(usize, usize, u32)>,
-    ) {
+    fn encode_chunked(&self, sp: &SentencePiece, norm: &str, chunk: usize, out: &mut Vec<u32>) {
         let bytes = norm.as_bytes();
         let n = bytes.len();
         if n == 0 {
@@ -222,13 +206,14 @@ impl Lattice {
             start: 0,
             id: NONE,
         });
+        let mut unk_open = false; // the last piece emitted is unknown
         let mut base = 0; // first byte of the chunk
         let mut reach = 0; // furthest end of an edge seen so far
         let mut start = 0;
         while start < n {
             if reach <= start && start - base >= chunk {
                 // No edge crosses `start`: the path into it is final.
-                self.trace(sp, &best, base, start, path);
+                trace(sp, norm, &best, base, start, out, &mut unk_open);
                 let at = best[start - base];
                 best.clear();
                 best.push(Best { start: 0, ..at });
@@ -284,38 +269,51 @@ impl Lattice {
             reach = reach.max(start + mblen);
             start += mblen;
         }
-        self.trace(sp, &best, base, n, path);
+        trace(sp, norm, &best, base, n, out, &mut unk_open);
     }
+}
 
-    /// Appends the best path from `base` to `end` to `path`, fusing runs of
-    /// unknown characters into one piece (also across chunks).
-    fn trace(
-        &self,
-        sp: &SentencePiece,
-        best: &[Best],
-        base: usize,
-        end: usize,
-        path: &mut Vec<(usize, usize, u32)>,
-    ) {
-        let from = path.len();
-        let mut e = end;
-        while e > base {
-            let b = best[e - base];
-            let s = base + b.start as usize;
-            // Backwards: an unknown piece joins the unknown one after it.
-            let fresh = path.len() > from;
-            match path.last_mut() {
-                Some(next) if fresh && b.id == sp.unk && next.2 == sp.unk => next.0 = s,
-                _ => path.push((s, e, b.id)),
-            }
-            e = s;
+/// Emits the ids of the best path from `base` to `end`: runs of unknown
+/// characters are one piece (also across chunks, through `unk_open`), given
+/// as bytes with byte fallback, else as the unknown id.
+fn trace(
+    sp: &SentencePiece,
+    norm: &str,
+    best: &[Best],
+    base: usize,
+    end: usize,
+    out: &mut Vec<u32>,
+    unk_open: &mut bool,
+) {
+    let from = out.len();
+    let mut e = end;
+    let mut next_unk = false; // the piece after this one is unknown
+    let mut last_unk = None; // whether the chunk's last piece is unknown
+    // Backwards, then reversed.
+    while e > base {
+        let b = best[e - base];
+        let s = base + b.start as usize;
+        let unk = b.id == sp.unk;
+        last_unk.get_or_insert(unk);
+        if !unk {
+            // Trie pieces are normal or user-defined, never unused.
+            out.push(b.id);
+        } else if sp.opts.byte_fallback {
+            let bytes = norm.as_bytes()[s..e].iter().rev();
+            out.extend(bytes.filter_map(|&x| sp.byte_ids[x as usize]));
+        } else if !next_unk {
+            out.push(sp.unk);
         }
-        path[from..].reverse();
-        // The first new piece and the last old one.
-        if from > 0 && from < path.len() && path[from].2 == sp.unk && path[from - 1].2 == sp.unk {
-            path[from - 1].1 = path[from].1;
-            path.remove(from);
-        }
+        next_unk = unk;
+        e = s;
+    }
+    out[from..].reverse();
+    if next_unk && *unk_open && !sp.opts.byte_fallback && from < out.len() {
+        // The chunk starts with an unknown piece that continues the last one.
+        out.remove(from);
+    }
+    if let Some(u) = last_unk {
+        *unk_open = u;
     }
 }
 
@@ -325,22 +323,57 @@ mod tests {
 
     #[test]
     fn tracing_back_at_every_cut_point_changes_nothing() {
+        use crate::sentencepiece::{SpmKind, SpmOptions};
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
         let sp = SentencePiece::from_file(format!("{dir}spm_unigram.model")).unwrap();
+        // The same model without byte fallback (unknown runs become one id).
+        let types: Vec<i32> = sp
+            .pieces
+            .iter()
+            .map(|p| match p.kind {
+                PieceType::Normal => 1,
+                PieceType::Unknown => 2,
+                PieceType::Control => 3,
+                PieceType::UserDefined => 4,
+                PieceType::Unused => 5,
+                PieceType::Byte => 6,
+            })
+            .collect();
+        let tokens: Vec<String> = sp.pieces.iter().map(|p| p.piece.clone()).collect();
+        let scores: Vec<f32> = sp.pieces.iter().map(|p| p.score).collect();
+        let opts = SpmOptions {
+            byte_fallback: false,
+            ..sp.opts
+        };
+        let no_fallback =
+            SentencePiece::from_parts(SpmKind::Unigram, &tokens, &scores, &types, opts, None, None)
+                .unwrap();
         let strings: Vec<String> = serde_json::from_str(
             &std::fs::read_to_string(format!("{dir}tokenize_strings.json")).unwrap(),
         )
         .unwrap();
-        let lattice = sp.unigram.as_ref().unwrap();
         let mut all = strings.concat();
         all.push_str("\u{10FFFF}\u{10FFFE} x\u{E000}\u{E001}\u{E002}");
-        for s in strings.iter().chain([&all]) {
-            let norm = sp.normalize(s);
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            lattice.best_path(&sp, &norm, usize::MAX, &mut a);
-            lattice.best_path(&sp, &norm, 1, &mut b);
-            assert_eq!(a, b, "{s:?}");
+        let mut unk_pairs = 0;
+        let mut unks = 0;
+        for model in [&sp, &no_fallback] {
+            let lattice = model.unigram.as_ref().unwrap();
+            for s in strings.iter().chain([&all]) {
+                let norm = model.normalize(s);
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                lattice.encode_chunked(model, &norm, usize::MAX, &mut a);
+                lattice.encode_chunked(model, &norm, 1, &mut b);
+                assert_eq!(a, b, "{s:?}");
+                unks += a.iter().filter(|&&i| i == model.unk).count();
+                unk_pairs += a
+                    .windows(2)
+                    .filter(|w| w == &[model.unk, model.unk])
+                    .count();
+            }
         }
+        // Unknown runs were met, and each became one id.
+        assert!(unks > 0);
+        assert_eq!(unk_pairs, 0);
     }
 
     #[test]
