@@ -242,7 +242,8 @@ impl SentencePiece {
 
     /// The normalized text: extra spaces removed, dummy prefix, `▁` for spaces.
     fn normalize(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len() + 8);
+        // `▁` is three bytes where a space was one.
+        let mut out = String::with_capacity(text.len() + text.len() / 2 + 8);
         let mut t = text;
         if self.opts.remove_extra_whitespaces {
             t = t.trim_matches(' ');
