@@ -36,6 +36,10 @@ pub(super) struct Tables {
     chars: FxHashMap<char, u32>,
     /// (left id, right id) → (score key, id) of their concatenation.
     pairs: FxHashMap<(u32, u32), (i32, u32)>,
+    /// Some piece has a character that is not a piece by itself: such a
+    /// character could still merge, so words with one take the string path.
+    /// Otherwise a character that is not a piece never merges.
+    orphans: bool,
 }
 
 impl Tables {
@@ -45,6 +49,7 @@ impl Tables {
             ascii: [NONE; 128],
             chars: FxHashMap::default(),
             pairs: FxHashMap::default(),
+            orphans: false,
         };
         for (p, &id) in lookup {
             let mut chars = p.chars();
@@ -62,6 +67,11 @@ impl Tables {
                 }
             }
         }
+        let mut buf = [0u8; 4];
+        t.orphans = lookup.keys().any(|p| {
+            p.chars()
+                .any(|c| !lookup.contains_key(&*c.encode_utf8(&mut buf)))
+        });
         t
     }
 
@@ -157,10 +167,11 @@ fn encode_word(sp: &SentencePiece, word: &str, syms: &mut Vec<Sym>, out: &mut Ve
             let c = word[pos..].chars().next().unwrap_or('\u{FFFD}');
             (c.len_utf8(), t.chars.get(&c).copied().unwrap_or(NONE))
         };
-        if id == NONE {
-            // A character that is not a piece: the string path.
+        if id == NONE && t.orphans {
+            // A character that is not a piece but may merge: the string path.
             return encode_word_str(sp, word, out);
         }
+        // Otherwise it keeps id NONE, which no pair has: it never merges.
         syms.push(Sym {
             id,
             start: pos as u32,
@@ -174,7 +185,8 @@ fn encode_word(sp: &SentencePiece, word: &str, syms: &mut Vec<Sym>, out: &mut Ve
         merge_heap(t, syms);
     }
     for s in syms.iter() {
-        sp.emit(&word[s.start as usize..s.end as usize], Some(s.id), out);
+        let id = (s.id != NONE).then_some(s.id);
+        sp.emit(&word[s.start as usize..s.end as usize], id, out);
     }
 }
 
@@ -334,5 +346,34 @@ fn encode_word_str(sp: &SentencePiece, norm: &str, out: &mut Vec<u32>) {
         let piece = &norm[s.start..s.end];
         sp.emit(piece, sp.lookup.get(piece).copied(), out);
         i = s.next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_path_equals_string_path_on_the_fixture_strings() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+        let sp = SentencePiece::from_file(format!("{dir}spm_bpe.model")).unwrap();
+        // Characters that are not pieces stay on the id path (as ids that
+        // never merge) only when no piece contains such a character.
+        assert!(!sp.bpe.as_ref().unwrap().orphans);
+        let strings: Vec<String> = serde_json::from_str(
+            &std::fs::read_to_string(format!("{dir}tokenize_strings.json")).unwrap(),
+        )
+        .unwrap();
+        let mut syms = Vec::new();
+        for s in &strings {
+            let norm = sp.normalize(s);
+            // The whole text (long: heap merge) and its space-free runs.
+            for word in std::iter::once(norm.as_str()).chain(norm.split('\u{2581}')) {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                encode_word(&sp, word, &mut syms, &mut a);
+                encode_word_str(&sp, word, &mut b);
+                assert_eq!(a, b, "{word:?}");
+            }
+        }
     }
 }
