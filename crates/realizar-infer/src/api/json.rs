@@ -61,18 +61,43 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// Whether the 8 bytes of `v` (little-endian) are all ASCII digits.
-fn all_digits(v: u64) -> bool {
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// How many of the 8 bytes of `v` (little-endian: first byte lowest) are
+/// ASCII digits before the first byte that is not (8 when all are).
+fn digit_prefix(v: u64) -> usize {
     const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
-    const ZEROS: u64 = 0x3030_3030_3030_3030;
-    // Each byte is 0x30..=0x3F, and adding 6 keeps it below 0x40.
-    (v & HIGH) == ZEROS && (v.wrapping_add(0x0606_0606_0606_0606) & HIGH) == ZEROS
+    // A byte is a digit when its high nibble is 3 and adding 6 leaves it 3
+    // (0x30..=0x39). The addition can carry out of a byte only from bytes
+    // 0xFA..=0xFF, which the first test already flags, so every byte
+    // below the first flagged one is classified right.
+    let bad = ((v & HIGH) ^ ZEROS) | ((v.wrapping_add(0x0606_0606_0606_0606) & HIGH) ^ ZEROS);
+    (bad.trailing_zeros() / 8) as usize
 }
+
+/// Whether the 8 bytes of `v` are all ASCII digits.
+#[cfg(test)]
+fn all_digits(v: u64) -> bool {
+    digit_prefix(v) == 8
+}
+
+/// `10^n` for `n` in `0..=8`.
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
 
 /// The value of 8 ASCII digits (little-endian, first digit most
 /// significant): pairs, then quads, then the whole, by multiply-adds.
 fn eight_digits(v: u64) -> u64 {
-    let v = v - 0x3030_3030_3030_3030;
+    let v = v - ZEROS;
     // Byte 2k: digit pair k (first digit * 10 + second).
     let v = v * 10 + (v >> 8);
     const MASK: u64 = 0x0000_00FF_0000_00FF;
@@ -144,18 +169,29 @@ impl<'a> Cursor<'a> {
     /// exact; returns (digits read, digits that did not fit).
     fn digits(&mut self, m: &mut u64) -> (usize, usize) {
         let (mut read, mut dropped) = (0, 0);
-        // Eight digits at a time while `m * 10^8 + 99_999_999` fits.
+        // Up to eight digits at a time, without a branch on how many,
+        // while `m * 10^8 + 99_999_999` fits.
         while *m < 100_000_000_000 {
             let Some(chunk) = self.b.get(self.i..self.i + 8) else {
                 break;
             };
             let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            if !all_digits(v) {
+            let n = digit_prefix(v);
+            if n == 0 {
                 break;
             }
-            *m = *m * 100_000_000 + eight_digits(v);
-            read += 8;
-            self.i += 8;
+            // The n digits moved to the top, '0's shifted in below them.
+            let w = if n == 8 {
+                v
+            } else {
+                (v << (8 * (8 - n))) | (ZEROS >> (8 * n))
+            };
+            *m = *m * POW10_U64[n] + eight_digits(w);
+            read += n;
+            self.i += n;
+            if n < 8 {
+                return (read, dropped);
+            }
         }
         while let Some(c @ b'0'..=b'9') = self.peek() {
             let d = u64::from(c - b'0');
@@ -228,7 +264,8 @@ impl<'a> Cursor<'a> {
         let v = if m == 0 && !inexact {
             0.0
         } else if !inexact && m <= 1 << 53 && (-22..=22).contains(&exp10) {
-            let mf = m as f64;
+            // m <= 2^53 fits i64: one signed conversion (u64 takes several).
+            let mf = m as i64 as f64;
             if exp10 >= 0 {
                 mf * POW10[exp10 as usize]
             } else {

@@ -225,3 +225,12 @@ proptest! {
 fn all_digits_of(v: u64) -> bool {
     super::all_digits(v)
 }
+
+proptest! {
+    /// The digit-prefix length of any 8 bytes.
+    #[test]
+    fn digit_prefix_of_any_bytes(b in any::<[u8; 8]>()) {
+        let want = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        prop_assert_eq!(super::digit_prefix(u64::from_le_bytes(b)), want);
+    }
+}
