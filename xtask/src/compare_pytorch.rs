@@ -344,15 +344,14 @@ pub fn headline(summary: &Value) -> Result<String> {
     {
         let unit = a["unit"].as_str().unwrap_or("");
         let on = a["judged_on"].as_str().unwrap_or("?");
-        let label = SERIES
-            .iter()
-            .find(|(k, _)| *k == on)
-            .map_or(on, |(_, l)| *l);
+        let judged = match SERIES.iter().find(|(k, _)| *k == on) {
+            Some((_, label)) => format!("on {label} ({})", value(&a["value"], unit)),
+            None => format!("({unit} {})", value(&a["value"], unit)),
+        };
         out += &format!(
-            "acceptance: {}: {} on {label} ({})",
+            "acceptance: {}: {} {judged}",
             a["criterion"].as_str().unwrap_or("?"),
             verdict(&a["met"]),
-            value(&a["value"], unit)
         );
         if let Some(beside) = a["beside"].as_object() {
             for (k, b) in beside {
@@ -407,7 +406,10 @@ mod tests {
             h.contains("yes on request buffer (71 ns); cycling beside it: 143 ns (NO, not judged)"),
             "{h}"
         );
-        assert!(h.contains("same weights: not measured"), "{h}");
+        assert!(
+            h.contains("same weights: not measured (max |Δp| not measured)"),
+            "{h}"
+        );
         assert!(headline(&json!({})).is_err());
     }
 
