@@ -377,14 +377,31 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The keys both request types have: `model_id` (bit 1) and `options`
+/// (bit 4); `None` for any other key.
+fn shared_field(
+    c: &mut Cursor<'_>,
+    key: &str,
+    model_id: &mut Option<String>,
+    options: &mut Option<PredictOptions>,
+) -> Option<u32> {
+    match key {
+        "model_id" => {
+            *model_id = c.model_id()?;
+            Some(1)
+        }
+        "options" => {
+            *options = c.options()?;
+            Some(4)
+        }
+        _ => None,
+    }
+}
+
 fn fast_predict(body: &[u8]) -> Option<PredictRequest> {
     let mut c = Cursor { b: body, i: 0 };
     let (mut model_id, mut features, mut options) = (None, None, None);
     c.object(|c, key| match key {
-        "model_id" => {
-            model_id = c.model_id()?;
-            Some(1)
-        }
         "features" => {
             // One allocation for inputs of up to 1024 features.
             let mut v = Vec::with_capacity(1024);
@@ -392,11 +409,7 @@ fn fast_predict(body: &[u8]) -> Option<PredictRequest> {
             features = Some(v);
             Some(2)
         }
-        "options" => {
-            options = c.options()?;
-            Some(4)
-        }
-        _ => None,
+        _ => shared_field(c, key, &mut model_id, &mut options),
     })?;
     c.end()?;
     Some(PredictRequest {
@@ -411,10 +424,6 @@ fn fast_batch(body: &[u8]) -> Option<BatchPredictRequest> {
     let (mut model_id, mut instances, mut options) = (None, None, None);
     let mut scratch = Vec::with_capacity(1024);
     c.object(|c, key| match key {
-        "model_id" => {
-            model_id = c.model_id()?;
-            Some(1)
-        }
         "instances" => {
             let mut all = Vec::new();
             c.eat(b'[')?;
@@ -442,11 +451,7 @@ fn fast_batch(body: &[u8]) -> Option<BatchPredictRequest> {
             instances = Some(all);
             Some(2)
         }
-        "options" => {
-            options = c.options()?;
-            Some(4)
-        }
-        _ => None,
+        _ => shared_field(c, key, &mut model_id, &mut options),
     })?;
     c.end()?;
     Some(BatchPredictRequest {
