@@ -5,17 +5,20 @@
 //! MNIST-sized model, ~8 KB), and parsing it is most of what a server does
 //! per request: `serde_json` spends ~20 ns per number. The fast path here
 //! reads the common shape (an object with `model_id`, `features`,
-//! `options`; no escapes in strings) in one pass and converts each number
-//! with Clinger's exact method (a mantissa below 2^53 times or divided by
-//! an exact power of ten up to 10^22 is one correctly rounded operation),
-//! the standard library's correctly rounding parser covering the rest.
+//! `options`; no escapes in strings) in one pass: digits eight at a time
+//! (SWAR), and for a mantissa below 2^53 with a power of ten up to 10^22
+//! one multiplication, by `10^k` (one rounding) or by the rounded `10^-k` (within
+//! 2.5 ulps), whose `f32` is the correctly rounded one unless an `f32`
+//! rounding midpoint is within those ulps; then, and for any other number,
+//! the standard library's correctly rounding `f32` parser reads the text.
 //!
 //! It never decides anything `serde_json` would decide differently: on
 //! whatever it does not handle itself (unknown or repeated keys, escapes,
 //! invalid input of any kind) it returns `None` and the body is parsed
 //! again by `serde_json`, whose result or error message is the answer.
-//! Numbers become `f64` correctly rounded and then `f32` (`as`), as
-//! `serde_json` does for an `f32` field.
+//! Numbers become the correctly rounded `f32` of their decimal value, as
+//! `serde_json` with `float_roundtrip` (enabled by this crate) gives an
+//! `f32` field; a value beyond `f32`'s range is refused, as it refuses it.
 
 use super::{BatchPredictRequest, Instance, PredictOptions, PredictRequest};
 
@@ -106,6 +109,34 @@ fn eight_digits(v: u64) -> u64 {
     let a = (v & MASK).wrapping_mul(100 + (1_000_000 << 32));
     let b = ((v >> 16) & MASK).wrapping_mul(1 + (10_000 << 32));
     a.wrapping_add(b) >> 32
+}
+
+/// `1 / 10^k` rounded to `f64`, for `k` in `0..=22`.
+const INV_POW10: [f64; 23] = [
+    1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14,
+    1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22,
+];
+
+/// Whether `v`, within 2.5 ulps of a decimal `x`, might round to a
+/// different `f32` than `x` itself: when an `f32` rounding midpoint (low
+/// 29 mantissa bits equal to `1 << 28`) lies within a few ulps of `v`.
+///
+/// `v` comes from `m * 10^k` (one rounding, 0.5 ulp) or `m * fl(10^-k)`
+/// (two roundings, under 2.5 ulps). Away from midpoints `v as f32` is the
+/// correctly rounded `f32` of `x`, what `serde_json` (with
+/// `float_roundtrip`) gives an `f32` field; near one (one value in ~2^26)
+/// the text is parsed exactly instead. Values here are at least 1e-22 and
+/// below 1e38: no `f32` subnormal or overflow can arise.
+fn near_f32_midpoint(v: f64) -> bool {
+    let low = (v.to_bits() & ((1 << 29) - 1)) as i64;
+    (low - (1 << 28)).abs() <= 4
+}
+
+/// The correctly rounded `f32` of a JSON number's text (without sign),
+/// or `None` when it is beyond `f32`'s range (serde_json refuses those).
+fn exact_f32(text: &[u8]) -> Option<f32> {
+    let f: f32 = std::str::from_utf8(text).ok()?.parse().ok()?;
+    f.is_finite().then_some(f)
 }
 
 /// A position in the body.
@@ -261,27 +292,26 @@ impl<'a> Cursor<'a> {
             let e = e.min(100_000) as i64;
             exp10 += if eneg { -e } else { e };
         }
-        let v = if m == 0 && !inexact {
+        // The text after the sign, for the exact fallback.
+        let digits = &self.b[start + usize::from(neg)..self.i];
+        let f = if m == 0 && !inexact {
             0.0
         } else if !inexact && m <= 1 << 53 && (-22..=22).contains(&exp10) {
             // m <= 2^53 fits i64: one signed conversion (u64 takes several).
             let mf = m as i64 as f64;
-            if exp10 >= 0 {
+            let v = if exp10 >= 0 {
                 mf * POW10[exp10 as usize]
             } else {
-                mf / POW10[(-exp10) as usize]
+                mf * INV_POW10[(-exp10) as usize]
+            };
+            if near_f32_midpoint(v) {
+                exact_f32(digits)?
+            } else {
+                v as f32
             }
         } else {
-            // The standard library rounds correctly for any length (given
-            // the digits after the sign, which is applied below).
-            let text = std::str::from_utf8(&self.b[start + usize::from(neg)..self.i]).ok()?;
-            text.parse::<f64>().ok()?
+            exact_f32(digits)?
         };
-        // serde refuses an f64 beyond f32's range for an f32 field.
-        let f = v as f32;
-        if !f.is_finite() {
-            return None;
-        }
         Some(if neg { -f } else { f })
     }
 

@@ -234,3 +234,31 @@ proptest! {
         prop_assert_eq!(super::digit_prefix(u64::from_le_bytes(b)), want);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+    /// Away from f32 midpoints, `m * fl(10^-k)` converts to the correctly
+    /// rounded f32 of `m / 10^k` (the standard library's parse as reference).
+    #[test]
+    fn reciprocal_gives_the_correct_f32(m in 1u64..(1 << 53), k in 1usize..=22) {
+        let v = m as f64 * super::INV_POW10[k];
+        let want: f32 = format!("{m}e-{k}").parse().unwrap();
+        prop_assert!(super::near_f32_midpoint(v) || (v as f32).to_bits() == want.to_bits());
+    }
+
+    /// Exact f32 rounding midpoints, written out in full decimal: ties
+    /// resolve as serde_json resolves them.
+    #[test]
+    fn f32_midpoints_round_like_serde(bits in 0x3000_0000u32..0x4B00_0000) {
+        let a = f32::from_bits(bits);
+        let b = f32::from_bits(bits + 1);
+        let mid = (f64::from(a) + f64::from(b)) / 2.0;
+        // 40 fraction digits write these midpoints exactly.
+        check(&format!(r#"{{"features": [{mid:.40}]}}"#));
+        // And with trailing zeros trimmed (the shortest exact text).
+        let text = format!("{mid:.40}");
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        check(&format!(r#"{{"features": [{text}]}}"#));
+    }
+}
