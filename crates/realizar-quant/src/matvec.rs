@@ -106,10 +106,17 @@ pub fn matvec_prepared<B: QuantBlock>(
         return Ok(());
     }
     let dot = B::dot_kernel(kernels());
+    let row = |r: usize| &w[r * per_row..(r + 1) * per_row];
     run_rows(rows, per_row * B::BYTES, y, 1, |first, ys| {
-        for (i, yi) in ys.iter_mut().enumerate() {
-            let r = first + i;
-            *yi = dot(&w[r * per_row..(r + 1) * per_row], x);
+        // Rows from the two halves of this part in turn: two weight
+        // streams in flight per core, which DRAM serves faster than one.
+        let half = ys.len().div_ceil(2);
+        let (lo, hi) = ys.split_at_mut(half);
+        for (i, yi) in lo.iter_mut().enumerate() {
+            *yi = dot(row(first + i), x);
+            if let Some(yj) = hi.get_mut(i) {
+                *yj = dot(row(first + half + i), x);
+            }
         }
     });
     Ok(())
