@@ -36,6 +36,15 @@ fn check(body: &str) {
     );
 }
 
+/// `n` as the only feature and in a long body, where every number has the
+/// 16 bytes of lookahead the short-number kernel needs.
+fn check_number(n: &str) {
+    check(&format!(r#"{{"features": [{n}]}}"#));
+    check(&format!(
+        r#"{{"features": [{n}, {n},{n}], "model_id": "sixteen-bytes-of-padding"}}"#
+    ));
+}
+
 #[test]
 fn usual_bodies_take_the_fast_path() {
     for body in [
@@ -145,10 +154,11 @@ proptest! {
     fn any_f32_reads_back_exactly(bits in any::<u32>()) {
         let v = f32::from_bits(bits);
         prop_assume!(v.is_finite());
-        let body = format!(r#"{{"features": [{}]}}"#, serde_json::to_string(&v).unwrap());
+        let text = serde_json::to_string(&v).unwrap();
+        let body = format!(r#"{{"features": [{text}], "model_id": "sixteen-bytes-of-padding"}}"#);
         let f = fast_predict(body.as_bytes()).expect("a written f32 takes the fast path");
         prop_assert_eq!(f.features[0].to_bits(), bits);
-        check(&body);
+        check_number(&text);
     }
 
     /// Decimal texts of many shapes: the fast path agrees with serde_json.
@@ -165,6 +175,7 @@ proptest! {
         if let Some(f) = frac { n.push('.'); n.push_str(&f); }
         if let Some((e, s, x)) = exp { n.push_str(&format!("{e}{s}{x}")); }
         check(&format!(r#"{{"features": [{n}, {n}]}}"#));
+        check_number(&n);
     }
 
     /// Arbitrary bytes never make the fast path accept what serde refuses.
@@ -179,7 +190,7 @@ proptest! {
     /// Mutated valid bodies (a byte replaced by JSON punctuation).
     #[test]
     fn mutated_bodies_never_disagree(at in 0usize..60, c in prop::sample::select(b"[]{},:\"-+.eE0 1tn\\".to_vec())) {
-        let mut body = br#"{"model_id": "m", "features": [1.5, -2e3, 0], "options": null}"#.to_vec();
+        let mut body = br#"{"model_id": "m", "features": [1.5, -2e3, 0, 0.25, 12.125, 7], "options": null}"#.to_vec();
         let at = at % body.len();
         body[at] = c;
         if let Some(f) = fast_predict(&body) {
@@ -255,10 +266,14 @@ proptest! {
         let b = f32::from_bits(bits + 1);
         let mid = (f64::from(a) + f64::from(b)) / 2.0;
         // 40 fraction digits write these midpoints exactly.
-        check(&format!(r#"{{"features": [{mid:.40}]}}"#));
+        check_number(&format!("{mid:.40}"));
         // And with trailing zeros trimmed (the shortest exact text).
         let text = format!("{mid:.40}");
         let text = text.trim_end_matches('0').trim_end_matches('.');
-        check(&format!(r#"{{"features": [{text}]}}"#));
+        check_number(text);
+        // And cut to 15 bytes: near (not at) the midpoint, within reach of
+        // the short-number kernel, whose midpoint guard then decides.
+        let short: String = text.chars().take(15).collect();
+        check_number(short.trim_end_matches('.'));
     }
 }

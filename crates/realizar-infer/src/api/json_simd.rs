@@ -1,0 +1,253 @@
+//! The number kernel of the request parser: the usual JSON number shape,
+//! `digits[.digits]` in at most 15 bytes, read from one 16-byte vector
+//! without a branch on how many digits it has.
+//!
+//! A feature value written by a client's JSON library is such a number
+//! (`0.18431373`, `1.0`, `255`); how many digits each has varies from one
+//! to the next, and a parser that loops or branches on that count pays a
+//! mispredicted branch on most numbers. Here the digits and the dot are
+//! classified 16 bytes at once (two bit masks), one byte shuffle (a table
+//! indexed by length and dot position) drops the dot and right-aligns the
+//! digits, and three multiply-adds turn them into an integer.
+//!
+//! [`short_decimal`] is the entry point: the SSE4.1 kernel where the CPU has
+//! it (decided once, cached by the standard library), otherwise
+//! [`short_decimal_scalar`], the reference the kernel is tested against.
+//! Both only read; anything outside the shape (a sign, an exponent, more
+//! than 15 bytes, a leading zero, fewer than 16 bytes left in the body) is
+//! `None`, and the caller's general path reads the number instead.
+
+/// A number of the short shape: `mantissa / 10^frac_digits`, `len` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Short {
+    /// All the digits, the dot removed, as an integer (< 10^15).
+    pub mantissa: u64,
+    /// Digits after the dot (0 without one).
+    pub frac_digits: usize,
+    /// Bytes of the number's text.
+    pub len: usize,
+}
+
+/// The number at `b[i..]` if it has the short shape and 16 bytes of body
+/// start at `i` (the kernel where the CPU has SSE4.1, else the reference).
+#[cfg(test)]
+fn short_decimal(b: &[u8], i: usize) -> Option<Short> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("sse4.1") {
+            let window = b.get(i..i.checked_add(16)?)?;
+            // SAFETY: SSE4.1 checked just above; `window` is 16 bytes.
+            return unsafe { x86::kernel(window) };
+        }
+    }
+    short_decimal_scalar(b, i)
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(super) use x86::numbers_sse41;
+
+/// The reference: the same answer as the kernel, a byte at a time.
+#[cfg(test)]
+pub(super) fn short_decimal_scalar(b: &[u8], i: usize) -> Option<Short> {
+    let window = b.get(i..i.checked_add(16)?)?;
+    let len = window
+        .iter()
+        .position(|c| !(c.is_ascii_digit() || *c == b'.'))
+        .unwrap_or(16);
+    let text = &window[..len];
+    let dot = text.iter().position(|&c| c == b'.');
+    let dots = text.iter().filter(|&&c| c == b'.').count();
+    let valid = (1..=15).contains(&len)
+        && dots <= 1
+        && dot.is_none_or(|d| d > 0 && d + 1 < len)
+        && !(text[0] == b'0' && len > 1 && dot != Some(1))
+        && !matches!(window[len], b'e' | b'E');
+    if !valid {
+        return None;
+    }
+    let mantissa = text
+        .iter()
+        .filter(|c| c.is_ascii_digit())
+        .fold(0u64, |m, &c| m * 10 + u64::from(c - b'0'));
+    Some(Short {
+        mantissa,
+        frac_digits: dot.map_or(0, |d| len - d - 1),
+        len,
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::Short;
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_madd_epi16,
+        _mm_maddubs_epi16, _mm_min_epu8, _mm_movemask_epi8, _mm_packus_epi32, _mm_set1_epi8,
+        _mm_set1_epi16, _mm_set1_epi32, _mm_shuffle_epi8, _mm_sub_epi8,
+    };
+
+    /// Byte shuffles, index `len * 17 + dot` (`dot` 16 when there is none):
+    /// output byte `p` takes the `q`-th digit of the text (skipping the
+    /// dot), `q = p - (16 - digits)`, or zero (`0x80`) left of the digits.
+    static SHUFFLE: [[u8; 16]; 16 * 17] = shuffles();
+
+    const fn shuffles() -> [[u8; 16]; 16 * 17] {
+        let mut t = [[0x80u8; 16]; 16 * 17];
+        let mut len = 0;
+        while len < 16 {
+            let mut dot = 0;
+            while dot <= 16 {
+                let has_dot = dot < len;
+                let digits = len - has_dot as usize;
+                let mut p = 16 - digits;
+                while p < 16 {
+                    let q = p - (16 - digits);
+                    t[len * 17 + dot][p] = if has_dot && q >= dot { q + 1 } else { q } as u8;
+                    p += 1;
+                }
+                dot += 1;
+            }
+            len += 1;
+        }
+        t
+    }
+
+    /// The parser's `numbers` compiled for SSE4.1, with the kernel inlined.
+    ///
+    /// # Safety
+    /// The CPU must have SSE4.1.
+    #[target_feature(enable = "sse4.1")]
+    pub(in crate::api::json) unsafe fn numbers_sse41(
+        c: &mut super::super::Cursor<'_>,
+        out: &mut Vec<f32>,
+    ) -> Option<()> {
+        c.numbers_with(out, |b, i| {
+            let window = b.get(i..i.checked_add(16)?)?;
+            // SAFETY: this function runs only with SSE4.1 (its contract);
+            // `window` is 16 readable bytes.
+            unsafe { kernel(window) }
+        })
+    }
+
+    /// The kernel: `window` is the 16 bytes from the number's first digit.
+    ///
+    /// # Safety
+    /// The CPU must have SSE4.1; `window` must be 16 bytes long.
+    #[target_feature(enable = "sse4.1")]
+    #[inline]
+    pub(super) unsafe fn kernel(window: &[u8]) -> Option<Short> {
+        debug_assert_eq!(window.len(), 16);
+        // SAFETY: `window` holds 16 bytes; the load is unaligned.
+        let v = unsafe { _mm_loadu_si128(window.as_ptr().cast::<__m128i>()) };
+        let d = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
+        // A digit is a byte whose `b - '0'` (unsigned) is at most 9.
+        let digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+        let dot = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8));
+        let digits = _mm_movemask_epi8(digit) as u32;
+        let dots_all = _mm_movemask_epi8(dot) as u32;
+        // Bits 16.. of the complement are set, so len <= 16.
+        let len = (!(digits | dots_all)).trailing_zeros() as usize;
+        let dots = dots_all & ((1u32 << len) - 1);
+        let dot_at = (dots | 1 << 16).trailing_zeros() as usize;
+        let has_dot = dots != 0;
+        if len == 0
+            || len > 15
+            || dots & dots.wrapping_sub(1) != 0
+            || dot_at == 0
+            || (has_dot && dot_at + 1 == len)
+            || (window[0] == b'0' && len > 1 && dot_at != 1)
+            || matches!(window[len], b'e' | b'E')
+        {
+            return None;
+        }
+        let mask = &SHUFFLE[len * 17 + dot_at.min(16)];
+        // SAFETY: `mask` is 16 bytes; the load is unaligned.
+        let mask = unsafe { _mm_loadu_si128(mask.as_ptr().cast::<__m128i>()) };
+        // Right-aligned digit values, most significant first, zeros left.
+        let s = _mm_shuffle_epi8(d, mask);
+        // Pairs (10a + b), quads (100p + q), then the two 8-digit halves.
+        let pairs = _mm_maddubs_epi16(s, _mm_set1_epi16(0x010A));
+        let quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x0001_0064));
+        let quads = _mm_packus_epi32(quads, quads);
+        let eights = _mm_madd_epi16(quads, _mm_set1_epi32(0x0001_2710));
+        let halves = _mm_cvtsi128_si64(eights) as u64;
+        Some(Short {
+            mantissa: (halves & 0xFFFF_FFFF) * 100_000_000 + (halves >> 32),
+            frac_digits: if has_dot { len - dot_at - 1 } else { 0 },
+            len,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn padded(n: &str) -> Vec<u8> {
+        format!("{n},               ").into_bytes()
+    }
+
+    #[test]
+    fn usual_numbers() {
+        for (n, m, f) in [
+            ("0.18431373", 18_431_373, 8),
+            ("0.5", 5, 1),
+            ("1.0", 10, 1),
+            ("255", 255, 0),
+            ("0", 0, 0),
+            ("1234567.1234567", 12_345_671_234_567, 7),
+            ("999999999999999", 999_999_999_999_999, 0),
+        ] {
+            let want = Short {
+                mantissa: m,
+                frac_digits: f,
+                len: n.len(),
+            };
+            assert_eq!(short_decimal(&padded(n), 0), Some(want), "{n}");
+            assert_eq!(short_decimal_scalar(&padded(n), 0), Some(want), "{n}");
+        }
+        for n in [
+            "01",
+            "00.5",
+            "1.",
+            ".5",
+            "1..2",
+            "1.2.3",
+            "-1",
+            "1e5",
+            "1.5E3",
+            "1234567890123456",
+            "",
+        ] {
+            assert_eq!(short_decimal(&padded(n), 0), None, "{n}");
+            assert_eq!(short_decimal_scalar(&padded(n), 0), None, "{n}");
+        }
+        // Fewer than 16 bytes left: the general path's job.
+        assert_eq!(short_decimal(b"0.5]}", 0), None);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// The kernel equals the reference on any window (bytes from a
+        /// number-heavy alphabet, so that the short shape is common).
+        #[test]
+        fn kernel_matches_the_reference(
+            w in proptest::collection::vec(prop::sample::select(b"0123456789..0000,]eE- \x80\xff".to_vec()), 16..24),
+            at in 0usize..8,
+        ) {
+            prop_assert_eq!(short_decimal(&w, at), short_decimal_scalar(&w, at));
+        }
+
+        /// On valid short numbers both give the digits' value.
+        #[test]
+        fn value_of_decimals(int in "(0|[1-9][0-9]{0,6})", frac in proptest::option::of("[0-9]{1,7}")) {
+            let n = match &frac { Some(f) => format!("{int}.{f}"), None => int.clone() };
+            let s = short_decimal(&padded(&n), 0).expect("short shape");
+            let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+            prop_assert_eq!(s.mantissa, digits.parse::<u64>().unwrap());
+            prop_assert_eq!(s.frac_digits, frac.map_or(0, |f| f.len()));
+            prop_assert_eq!(s.len, n.len());
+        }
+    }
+}
