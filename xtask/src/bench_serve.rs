@@ -4,7 +4,10 @@
 //! Every target serves the same safetensors file (see [`model`]) and gets
 //! the same JSON body; [`load`] drives it from one thread with closed-loop
 //! keep-alive connections: p50/p99 at concurrency 1 and throughput at 16
-//! and 64. Then, for realizar alone, a soak at concurrency 64 (`--soak`:
+//! and 64. All targets are started (and checked) first and paused; the
+//! measurement runs in rounds, each resuming one target at a time, so a
+//! VM whose speed drifts slows every target alike; each cell is the round
+//! of median throughput. Then, for realizar alone, a soak at concurrency 64 (`--soak`:
 //! failures and RSS before/after) and the cold start (process start to
 //! `/ready` 200, many repetitions). [`report`] writes
 //! comparative/SERVE_RESULTS.md and its SVG charts (realizar-viz).
@@ -95,6 +98,10 @@ pub struct Args {
     /// Cold-start repetitions (0: skip).
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub cold_starts: usize,
+    /// Rounds: every target measured once per round, targets taking turns
+    /// (each cell reports the round of median throughput).
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=20))]
+    pub rounds: u16,
     /// Load-generator threads (1 leaves a 2-core machine's other core to the server).
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub client_threads: u16,
@@ -113,8 +120,11 @@ pub enum Outcome {
     NotRun(String),
     /// One load run per [`CONCURRENCY`] level.
     Ran {
-        /// (concurrency, result) in [`CONCURRENCY`] order.
+        /// (concurrency, result) in [`CONCURRENCY`] order: of the rounds,
+        /// the one of median throughput.
         runs: Vec<(usize, load::Outcome)>,
+        /// (concurrency, req/s of every round in the order run).
+        rounds: Vec<(usize, Vec<f64>)>,
         /// Spawn to first successful readiness probe.
         startup: Duration,
     },
@@ -171,6 +181,8 @@ pub struct Settings {
     pub body_bytes: usize,
     /// Load-generator threads.
     pub client_threads: usize,
+    /// Measurement rounds.
+    pub rounds: usize,
 }
 
 /// Entry point: re-runs itself in release when built without optimisation.
@@ -234,6 +246,11 @@ fn measure(args: &Args) -> Result<()> {
         workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
         body_bytes: model::request_body().len(),
         client_threads: usize::from(args.client_threads),
+        rounds: if args.quick {
+            1
+        } else {
+            usize::from(args.rounds)
+        },
     };
     if settings.duration.is_zero() {
         bail!("--duration must be positive");
@@ -256,29 +273,69 @@ fn measure(args: &Args) -> Result<()> {
     } else {
         None
     };
-    let mut targets = Vec::new();
     let mut soak = Err("not run: pass --soak".to_string());
+    // Start and check every target, one at a time, pausing each.
+    let mut slots: Vec<Slot> = Vec::new();
     for &t in &args.targets {
-        eprintln!("bench-serve: {}", t.label());
-        let outcome = match &peers {
-            Some(Err(e)) if matches!(t, Target::Fastapi | Target::Torchserve) => {
-                Outcome::NotRun(e.clone())
-            }
-            _ => match run_target(
-                t,
-                &settings,
-                &model_path,
-                &work,
-                args.soak.then_some(&mut soak),
-            ) {
-                Ok(o) => o,
-                Err(e) => Outcome::NotRun(format!("{e:#}")),
-            },
+        eprintln!("bench-serve: starting {}", t.label());
+        let state = match &peers {
+            Some(Err(e)) if matches!(t, Target::Fastapi | Target::Torchserve) => Err(e.clone()),
+            _ => prepare(t, &model_path, &work, settings.workers).map_err(|e| format!("{e:#}")),
         };
-        if let Outcome::NotRun(why) = &outcome {
-            eprintln!("bench-serve: {} not run: {why}", t.label());
+        if let Ok(l) = &state {
+            l.server.pause();
         }
-        targets.push((t, outcome));
+        slots.push(Slot {
+            target: t,
+            state,
+            runs: Vec::new(),
+        });
+    }
+    for round in 1..=settings.rounds {
+        for slot in &mut slots {
+            let Ok(live) = &slot.state else { continue };
+            eprintln!(
+                "bench-serve: round {round}/{}: {}",
+                settings.rounds,
+                slot.target.label()
+            );
+            live.server.resume();
+            let measured = measure_levels(live, &settings);
+            live.server.pause();
+            match measured {
+                Ok(runs) => slot.runs.push(runs),
+                Err(e) => {
+                    if let Ok(live) = std::mem::replace(&mut slot.state, Err(format!("{e:#}"))) {
+                        live.stop();
+                    }
+                }
+            }
+        }
+    }
+    if args.soak
+        && let Some(Ok(live)) = slots
+            .iter()
+            .find(|s| s.target == Target::Realizar)
+            .map(|s| &s.state)
+    {
+        live.server.resume();
+        soak = run_soak(live, &settings);
+        live.server.pause();
+    }
+    let mut targets = Vec::new();
+    for slot in slots {
+        let outcome = match slot.state {
+            Err(why) => {
+                eprintln!("bench-serve: {} not run: {why}", slot.target.label());
+                Outcome::NotRun(why)
+            }
+            Ok(live) => {
+                let startup = live.startup;
+                live.stop();
+                median_round(slot.runs, startup)
+            }
+        };
+        targets.push((slot.target, outcome));
     }
     if args.soak && !args.targets.contains(&Target::Realizar) {
         soak = Err("not run: realizar was not among the targets".into());
@@ -404,19 +461,49 @@ fn start(t: Target, port: u16, model: &Path, work: &Path, workers: usize) -> Res
     Server::spawn(t.label(), cmd, &log)
 }
 
-fn run_target(
-    t: Target,
-    s: &Settings,
-    model_path: &Path,
-    work: &Path,
-    soak: Option<&mut std::result::Result<Soak, String>>,
-) -> Result<Outcome> {
+/// A target being measured: its server, address and start-up time.
+struct Live {
+    target: Target,
+    server: Server,
+    addr: SocketAddr,
+    startup: Duration,
+    rss_start: u64,
+}
+
+impl Live {
+    fn stop(self) {
+        self.server.stop(Duration::from_secs(5));
+        if self.target == Target::Torchserve {
+            let _ = uv_script(&["torchserve-stop"]).output();
+        }
+    }
+
+    fn endpoint(&self) -> load::Endpoint {
+        load::Endpoint {
+            addr: self.addr,
+            path: self.target.predict_path().into(),
+            body: Bytes::from(model::request_body()),
+        }
+    }
+}
+
+/// One target through the run: live (or why not) and its rounds so far.
+struct Slot {
+    target: Target,
+    state: std::result::Result<Live, String>,
+    /// Per round, (concurrency, result) per level.
+    runs: Vec<Vec<(usize, load::Outcome)>>,
+}
+
+/// Starts `t`, waits until it is ready and checks that it answers the
+/// benchmark request with the model's class.
+fn prepare(t: Target, model_path: &Path, work: &Path, workers: usize) -> Result<Live> {
     let port = free_port(if t == Target::Torchserve { 2 } else { 0 })?;
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let body = model::request_body();
     let probe_timeout = Duration::from_secs(5);
     let t0 = Instant::now();
-    let mut server = start(t, port, model_path, work, s.workers)?;
+    let mut server = start(t, port, model_path, work, workers)?;
     let ready = server.wait_ready(t.ready_limit(), || match t {
         Target::Torchserve => matches!(
             http_once(addr, "POST", t.predict_path(), &body, probe_timeout),
@@ -436,7 +523,7 @@ fn run_target(
         },
         _ => e,
     });
-    let result = ready.and_then(|_| {
+    let checked = ready.and_then(|_| {
         let (status, answer) = http_once(addr, "POST", t.predict_path(), &body, probe_timeout)?;
         let got = prediction(&answer);
         if status != 200 || got.is_none() {
@@ -448,69 +535,111 @@ fn run_target(
                 model::expected().1
             );
         }
-        let rss_start = rss_kib(server.pid()).unwrap_or(0);
-        let ep = load::Endpoint {
-            addr,
-            path: t.predict_path().into(),
-            body: Bytes::from(body.clone()),
+        Ok(())
+    });
+    let rss_start = rss_kib(server.pid()).unwrap_or(0);
+    let live = Live {
+        target: t,
+        server,
+        addr,
+        startup,
+        rss_start,
+    };
+    match checked {
+        Ok(()) => Ok(live),
+        Err(e) => {
+            live.stop();
+            Err(e)
+        }
+    }
+}
+
+/// One round of `live`: warm-up and measured window per [`CONCURRENCY`].
+fn measure_levels(live: &Live, s: &Settings) -> Result<Vec<(usize, load::Outcome)>> {
+    let ep = live.endpoint();
+    let mut runs = Vec::new();
+    for c in CONCURRENCY {
+        let spec = load::Spec {
+            concurrency: c,
+            warmup: s.warmup,
+            duration: s.duration,
+            timeout: Duration::from_secs(10),
+            threads: s.client_threads,
         };
-        let mut runs = Vec::new();
-        for c in CONCURRENCY {
-            let spec = load::Spec {
-                concurrency: c,
-                warmup: s.warmup,
-                duration: s.duration,
-                timeout: Duration::from_secs(10),
-                threads: s.client_threads,
-            };
-            let o = load::run(&ep, spec)?;
-            eprintln!(
-                "  c={c:>2}: {:>9.0} req/s, p50 {:>8.1} us, {} failed",
-                o.throughput(),
-                median_us(&o.latencies_ns),
-                o.failed()
-            );
-            runs.push((c, o));
-            if let Some(st) = server.exited() {
-                bail!(
-                    "{} exited with {st} during the load: {}",
-                    t.label(),
-                    server.log_tail()
-                );
+        let o = load::run(&ep, spec)?;
+        eprintln!(
+            "  c={c:>2}: {:>9.0} req/s, p50 {:>8.1} us, {} failed",
+            o.throughput(),
+            median_us(&o.latencies_ns),
+            o.failed()
+        );
+        runs.push((c, o));
+    }
+    Ok(runs)
+}
+
+/// The soak of realizar: concurrency 64 for `s.soak`, RSS around it.
+fn run_soak(live: &Live, s: &Settings) -> std::result::Result<Soak, String> {
+    let go = || -> Result<Soak> {
+        eprintln!("  soak: {:.0} s at c=64", s.soak.as_secs_f64());
+        let rss_before = rss_kib(live.server.pid())?;
+        let spec = load::Spec {
+            concurrency: 64,
+            warmup: Duration::ZERO,
+            duration: s.soak,
+            timeout: Duration::from_secs(10),
+            threads: s.client_threads,
+        };
+        let run = load::run(&live.endpoint(), spec)?;
+        let rss_after = rss_kib(live.server.pid())?;
+        eprintln!(
+            "  soak: {} failed, RSS {rss_before} -> {rss_after} KiB",
+            run.failed()
+        );
+        Ok(Soak {
+            run,
+            rss_before,
+            rss_after,
+            rss_start: live.rss_start,
+        })
+    };
+    go().map_err(|e| format!("not run: {e:#}"))
+}
+
+/// Per level, the round of median throughput (the lower middle of an even
+/// count), with every round's throughput kept for the report. Its failure
+/// counts become those of all rounds at that level, so none is hidden.
+fn median_round(rounds: Vec<Vec<(usize, load::Outcome)>>, startup: Duration) -> Outcome {
+    if rounds.is_empty() {
+        return Outcome::NotRun("no round completed".into());
+    }
+    let mut runs = Vec::new();
+    let mut rates = Vec::new();
+    for c in CONCURRENCY {
+        let mut at: Vec<load::Outcome> = rounds
+            .iter()
+            .filter_map(|r| r.iter().find(|(x, _)| *x == c).map(|(_, o)| o.clone()))
+            .collect();
+        rates.push((c, at.iter().map(load::Outcome::throughput).collect()));
+        let mut failures = std::collections::BTreeMap::new();
+        for o in &at {
+            for (k, n) in &o.failures {
+                *failures.entry(k.clone()).or_insert(0) += n;
             }
         }
-        if t == Target::Realizar
-            && let Some(soak) = soak
-        {
-            eprintln!("  soak: {:.0} s at c=64", s.soak.as_secs_f64());
-            let rss_before = rss_kib(server.pid())?;
-            let spec = load::Spec {
-                concurrency: 64,
-                warmup: Duration::ZERO,
-                duration: s.soak,
-                timeout: Duration::from_secs(10),
-                threads: s.client_threads,
-            };
-            let run = load::run(&ep, spec)?;
-            let rss_after = rss_kib(server.pid())?;
-            eprintln!(
-                "  soak: {} failed, RSS {rss_before} -> {rss_after} KiB",
-                run.failed()
-            );
-            *soak = Ok(Soak {
-                run,
-                rss_before,
-                rss_after,
-                rss_start,
-            });
+        at.sort_by(|a, b| a.throughput().total_cmp(&b.throughput()));
+        if !at.is_empty() {
+            let mid = (at.len() - 1) / 2;
+            let mut chosen = at.swap_remove(mid);
+            chosen.failures = failures;
+            runs.push((c, chosen));
         }
-        Ok(Outcome::Ran { runs, startup })
-    });
-    server.stop(Duration::from_secs(5));
-    if t == Target::Torchserve {
-        let _ = uv_script(&["torchserve-stop"]).output();
     }
-    result
+    Outcome::Ran {
+        runs,
+        rounds: rates,
+        startup,
+    }
 }
 
 /// The last line of a log naming an error (a Python exception).

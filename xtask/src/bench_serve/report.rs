@@ -226,7 +226,7 @@ fn render(r: &Results, charts: &[(String, String)]) -> String {
                 }
                 let _ = writeln!(o, "| {} | not run: {why} | | | | | | |", t.label());
             }
-            Outcome::Ran { runs, startup } => {
+            Outcome::Ran { runs, startup, .. } => {
                 let c1 = cell(r, *t, 1);
                 let rate = |c| cell(r, *t, c).map_or("—".into(), |x| fmt_rate(x.rate));
                 let failed: u64 = runs.iter().map(|(_, x)| x.failed()).sum();
@@ -242,6 +242,36 @@ fn render(r: &Results, charts: &[(String, String)]) -> String {
                     startup.as_secs_f64()
                 );
             }
+        }
+    }
+    let round_lines: Vec<String> = r
+        .targets
+        .iter()
+        .filter_map(|(t, out)| match out {
+            Outcome::Ran { rounds, .. } if rounds.iter().any(|(_, v)| v.len() > 1) => {
+                Some(format!(
+                    "{}: {}",
+                    t.label(),
+                    rounds
+                        .iter()
+                        .map(|(c, v)| format!(
+                            "c={c} {}",
+                            v.iter()
+                                .map(|x| fmt_rate(*x))
+                                .collect::<Vec<_>>()
+                                .join(" / ")
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ))
+            }
+            _ => None,
+        })
+        .collect();
+    if !round_lines.is_empty() {
+        let _ = writeln!(o, "\nreq/s of every round, in the order run:\n");
+        for l in round_lines {
+            let _ = writeln!(o, "- {l}");
         }
     }
     let failures: Vec<String> = r
@@ -466,8 +496,11 @@ fn render(r: &Results, charts: &[(String, String)]) -> String {
         o,
         "- **CPU sharing.** This machine has {} cores; the server and the load generator share them. One rule for every target: \
          nothing is pinned; the load generator runs on {} thread(s) (one by default, so every server always has at least one core for itself). \
-         Targets run one after another; only one server is alive at a time.",
-        s.workers, s.client_threads
+         All targets are started and checked first, then paused (SIGSTOP on the process group: a paused server takes no CPU); \
+         the measurement runs in {} round(s), in each of which every target in turn is resumed, measured at each level and paused again, \
+         so that the VM's drifting speed falls on all targets alike. Each cell of the table is the round of median throughput at that level \
+         (its latencies come from that same window); every round's throughput is listed below the table, failures are summed over all rounds.",
+        s.workers, s.client_threads, s.rounds
     );
     let _ = writeln!(
         o,

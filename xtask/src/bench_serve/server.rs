@@ -128,9 +128,22 @@ impl Server {
         }
     }
 
+    /// Pauses the whole process group (SIGSTOP): a paused server takes no
+    /// CPU while another target is measured.
+    pub fn pause(&self) {
+        signal_group(self.child.id(), "STOP");
+    }
+
+    /// Resumes a paused process group (SIGCONT).
+    pub fn resume(&self) {
+        signal_group(self.child.id(), "CONT");
+    }
+
     /// Stops the process group: SIGTERM, up to `grace` to exit, then SIGKILL.
     pub fn stop(mut self, grace: Duration) {
         let pgid = self.child.id();
+        // A paused group would not act on SIGTERM.
+        signal_group(pgid, "CONT");
         signal_group(pgid, "TERM");
         let start = Instant::now();
         while start.elapsed() < grace {
