@@ -18,6 +18,15 @@ use crate::error::HttpError;
 use crate::routes::{fallback, health, metrics, models, predict};
 use crate::state::AppState;
 
+/// The 503 answer of a prediction past the concurrency limit.
+pub(crate) fn overloaded(max_concurrency: usize) -> axum::response::Response {
+    let e = HttpError::api(
+        ErrorCode::Overloaded,
+        format!("server busy: {max_concurrency} predictions in flight; retry shortly"),
+    );
+    ([(header::RETRY_AFTER, HeaderValue::from_static("1"))], e).into_response()
+}
+
 /// The server's routes over `state`:
 ///
 /// - `GET /health`, `GET /ready`, `GET /models`, `GET /metrics`;
@@ -28,18 +37,19 @@ use crate::state::AppState;
 /// - other paths 404 and other methods 405, in the JSON error shape.
 ///
 /// Every request passes one middleware: request id, time limit, metrics
-/// and the access log.
-pub fn router(state: Arc<AppState>, max_concurrency: usize) -> Router {
+/// and the access log. The limit is the state's `predict_permits`
+/// (`max_concurrency` of the config), which the server's direct
+/// `POST /predict` path shares.
+pub fn router(state: Arc<AppState>) -> Router {
+    let max_concurrency = state.max_concurrency;
     let limit = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(move |_: BoxError| async move {
-            let e = HttpError::api(
-                ErrorCode::Overloaded,
-                format!("server busy: {max_concurrency} predictions in flight; retry shortly"),
-            );
-            ([(header::RETRY_AFTER, HeaderValue::from_static("1"))], e).into_response()
+            overloaded(max_concurrency)
         }))
         .layer(LoadShedLayer::new())
-        .layer(GlobalConcurrencyLimitLayer::new(max_concurrency));
+        .layer(GlobalConcurrencyLimitLayer::with_semaphore(Arc::clone(
+            &state.predict_permits,
+        )));
     let predictions = Router::new()
         .route("/predict", post(predict::predict))
         .route("/predict/batch", post(predict::predict_batch))

@@ -12,9 +12,10 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::HttpBody;
 use axum::extract::{FromRequest, Request};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{self as http, HeaderMap, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use realizar_infer::api::{BatchPredictRequest, ErrorCode, PredictRequest};
 
 use crate::error::HttpError;
@@ -76,37 +77,49 @@ impl<T: FromJson> FromRequest<Arc<AppState>> for JsonBody<T> {
     type Rejection = HttpError;
 
     async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, HttpError> {
-        if !is_json(req.headers()) {
-            return Err(HttpError::unsupported_media_type(
-                req.headers().get(header::CONTENT_TYPE),
+        read_json(req, state.max_body_bytes).await.map(JsonBody)
+    }
+}
+
+/// Reads a JSON request of type `T` from `req` (any body type), with the
+/// errors of the table above: the one reader of the router's [`JsonBody`]
+/// and the server's direct `POST /predict` path.
+///
+/// # Errors
+/// 415, 413 or 400 as in the module's table.
+pub async fn read_json<T, B>(req: http::Request<B>, limit: usize) -> Result<T, HttpError>
+where
+    T: FromJson,
+    B: HttpBody,
+    B::Error: Into<axum::BoxError>,
+{
+    if !is_json(req.headers()) {
+        return Err(HttpError::unsupported_media_type(
+            req.headers().get(header::CONTENT_TYPE),
+        ));
+    }
+    // A declared length over the limit is refused before reading a byte.
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
+    }
+    // A chunked body (or one longer than declared) stops at the limit too.
+    let bytes = match Limited::new(req.into_body(), limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<LengthLimitError>() => return Err(too_large(limit)),
+        Err(e) => {
+            return Err(HttpError::api(
+                ErrorCode::InvalidJson,
+                format!("cannot read the request body: {e}"),
             ));
         }
-        let limit = state.max_body_bytes;
-        // A declared length over the limit is refused before reading a byte.
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
-            return Err(too_large(limit));
-        }
-        // `Bytes` reads through the `DefaultBodyLimit` set on the router,
-        // so a chunked body stops at the limit too.
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large(limit)
-            } else {
-                HttpError::api(
-                    ErrorCode::InvalidJson,
-                    format!("cannot read the request body: {}", e.body_text()),
-                )
-            }
-        })?;
-        T::from_json(&bytes)
-            .map(JsonBody)
-            .map_err(|e| HttpError::api(ErrorCode::InvalidJson, format!("invalid JSON body: {e}")))
-    }
+    };
+    T::from_json(&bytes)
+        .map_err(|e| HttpError::api(ErrorCode::InvalidJson, format!("invalid JSON body: {e}")))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{self as http, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::metrics::gauge::Gauge;
@@ -79,7 +79,21 @@ impl Drop for InFlight<'_> {
 }
 
 /// The middleware (see the module docs).
-pub async fn observe(State(app): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+pub async fn observe(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    observed(&app, req, |req| next.run(req)).await
+}
+
+/// What [`observe`] does around `handler`, for any request body type: the
+/// router's middleware and the server's direct `POST /predict` path.
+pub(crate) async fn observed<B, F, Fut>(
+    app: &AppState,
+    mut req: http::Request<B>,
+    handler: F,
+) -> Response
+where
+    F: FnOnce(http::Request<B>) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     let started = Instant::now();
     let route = Route::of_path(req.uri().path());
     let method = req.method().clone();
@@ -92,7 +106,7 @@ pub async fn observe(State(app): State<Arc<AppState>>, mut req: Request, next: N
         }
     };
     let in_flight = InFlight::enter(app.metrics.in_flight());
-    let mut res = match tokio::time::timeout(app.request_timeout, next.run(req)).await {
+    let mut res = match tokio::time::timeout(app.request_timeout, handler(req)).await {
         Ok(res) => res,
         Err(_) => HttpError::api(
             ErrorCode::Timeout,

@@ -102,7 +102,7 @@ impl Server {
             state,
             config,
         } = self;
-        let app = crate::app::router(Arc::clone(&state), config.max_concurrency);
+        let app = crate::app::router(Arc::clone(&state));
         let models = Arc::clone(&state.models);
         let mut loading = tokio::task::spawn_blocking(move || models.load_all());
         let mut loaded = false;
@@ -149,7 +149,10 @@ impl Server {
                     // Responses go out in one write; without this a client
                     // on the same host can wait for a delayed ACK.
                     let _ = stream.set_nodelay(true);
-                    let service = TowerToHyperService::new(app.clone());
+                    let service = Dispatch {
+                        router: TowerToHyperService::new(app.clone()),
+                        state: Arc::clone(&state),
+                    };
                     let conn = http.serve_connection(TokioIo::new(stream), service);
                     let conn = graceful.watch(conn);
                     tokio::spawn(async move {
@@ -175,6 +178,33 @@ impl Server {
         }
         tracing::info!("stopped");
         failure.map_or(Ok(()), Err)
+    }
+}
+
+/// A connection's service: `POST /predict`, the hot route, goes straight
+/// to its handler (routes::predict::predict_direct: same middleware, limit and
+/// answers, without the router's layers); every other request to the
+/// axum router.
+#[derive(Clone)]
+struct Dispatch {
+    router: TowerToHyperService<axum::Router>,
+    state: Arc<AppState>,
+}
+
+impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Dispatch {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn Future<Output = std::result::Result<Self::Response, Self::Error>> + Send>,
+    >;
+
+    fn call(&self, req: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        if req.method() == hyper::Method::POST && req.uri().path() == "/predict" {
+            let state = Arc::clone(&self.state);
+            Box::pin(async move { Ok(crate::routes::predict::predict_direct(state, req).await) })
+        } else {
+            Box::pin(self.router.call(req))
+        }
     }
 }
 

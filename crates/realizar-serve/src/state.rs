@@ -229,6 +229,11 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Time limit of one request.
     pub request_timeout: std::time::Duration,
+    /// Permits of the prediction routes (`max_concurrency`), shared by
+    /// the router's limit and the direct `POST /predict` path.
+    pub predict_permits: Arc<tokio::sync::Semaphore>,
+    /// The concurrency limit (the semaphore's size).
+    pub max_concurrency: usize,
 }
 
 impl AppState {
@@ -248,6 +253,8 @@ impl AppState {
             metrics,
             max_body_bytes: config.max_body_bytes,
             request_timeout: config.request_timeout,
+            predict_permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrency)),
+            max_concurrency: config.max_concurrency,
         }))
     }
 }

@@ -479,6 +479,12 @@ async fn over_the_concurrency_limit_is_503_at_once() {
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.error_code(), "overloaded");
     assert_eq!(r.headers["retry-after"], "1");
+    // The batch route (through the router) shares the limit with
+    // `/predict` (answered straight from the connection).
+    let batch = format!(r#"{{"instances": [{}]}}"#, predict_body(0.5));
+    let r = post_json(s.addr, "/predict/batch", &batch).await.unwrap();
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.error_code(), "overloaded");
     // Probes are outside the limit.
     assert_eq!(get(s.addr, "/health").await.unwrap().status, StatusCode::OK);
     assert_eq!(get(s.addr, "/ready").await.unwrap().status, StatusCode::OK);

@@ -4,13 +4,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
+use axum::body::HttpBody;
 use axum::extract::State;
+use axum::http;
+use axum::response::{IntoResponse, Response};
 use realizar_infer::api::{
     self, BatchPredictRequest, BatchPredictResponse, PredictRequest, PredictResponse,
 };
 
 use crate::error::HttpError;
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, read_json};
 use crate::state::AppState;
 
 /// `POST /predict`: one sample through the named (or default) model.
@@ -28,6 +31,34 @@ pub async fn predict(
     let res = api::predict(&model, &req)?;
     entry.inference.observe(started.elapsed());
     Ok(Json(res))
+}
+
+/// `POST /predict` straight from the server's connection (no router): the
+/// same answer as [`predict`] behind the router's middleware and limit,
+/// including the request id, metrics, time limit and access log.
+pub async fn predict_direct<B>(app: Arc<AppState>, req: http::Request<B>) -> Response
+where
+    B: HttpBody,
+    B::Error: Into<axum::BoxError>,
+{
+    let state = Arc::clone(&app);
+    crate::middleware::observed(&app, req, |req| async move {
+        // As the router's load shedding: past the limit, 503 at once.
+        let Ok(_permit) = Arc::clone(&state.predict_permits).try_acquire_owned() else {
+            return crate::app::overloaded(state.max_concurrency);
+        };
+        let answer = async {
+            let req: PredictRequest = read_json(req, state.max_body_bytes).await?;
+            let entry = state.models.entry(req.model_id.as_deref())?;
+            let model = state.models.model(entry).await?;
+            let started = Instant::now();
+            let res = api::predict(&model, &req)?;
+            entry.inference.observe(started.elapsed());
+            Ok::<_, HttpError>(Json(res))
+        };
+        answer.await.into_response()
+    })
+    .await
 }
 
 /// `POST /predict/batch`: several samples through one model.
