@@ -164,6 +164,7 @@ mod tests {
     use super::*;
 
     fn variants() -> Vec<(&'static str, DotF64)> {
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut v: Vec<(&'static str, DotF64)> = vec![("portable", dot_portable)];
         #[cfg(target_arch = "x86_64")]
         {
