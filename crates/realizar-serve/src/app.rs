@@ -1,10 +1,9 @@
-//! The router: routes, fallbacks, body limit, concurrency limit and the
+//! The router: routes, fallbacks, concurrency limit and the
 //! request middleware.
 
 use std::sync::Arc;
 
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -62,7 +61,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(predictions)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .fallback(fallback::not_found)
-        .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             crate::middleware::observe,

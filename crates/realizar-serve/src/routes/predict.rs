@@ -25,12 +25,18 @@ pub async fn predict(
     State(app): State<Arc<AppState>>,
     JsonBody(req): JsonBody<PredictRequest>,
 ) -> Result<Json<PredictResponse>, HttpError> {
+    answer(&app, &req).await.map(Json)
+}
+
+/// One sample through the named (or default) model, its inference time
+/// recorded: the body of both `/predict` paths.
+async fn answer(app: &AppState, req: &PredictRequest) -> Result<PredictResponse, HttpError> {
     let entry = app.models.entry(req.model_id.as_deref())?;
     let model = app.models.model(entry).await?;
     let started = Instant::now();
-    let res = api::predict(&model, &req)?;
+    let res = api::predict(&model, req)?;
     entry.inference.observe(started.elapsed());
-    Ok(Json(res))
+    Ok(res)
 }
 
 /// `POST /predict` straight from the server's connection (no router): the
@@ -47,16 +53,11 @@ where
         let Ok(_permit) = Arc::clone(&state.predict_permits).try_acquire_owned() else {
             return crate::app::overloaded(state.max_concurrency);
         };
-        let answer = async {
+        let res = async {
             let req: PredictRequest = read_json(req, state.max_body_bytes).await?;
-            let entry = state.models.entry(req.model_id.as_deref())?;
-            let model = state.models.model(entry).await?;
-            let started = Instant::now();
-            let res = api::predict(&model, &req)?;
-            entry.inference.observe(started.elapsed());
-            Ok::<_, HttpError>(Json(res))
+            answer(&state, &req).await.map(Json)
         };
-        answer.await.into_response()
+        res.await.into_response()
     })
     .await
 }
