@@ -1,12 +1,16 @@
 //! The pre-token → ids cache. Words of up to 31 bytes (nearly all) are
-//! packed with their length into one or two `u128` keys: a lookup hashes
-//! two or four machine words and probes once, with no pointer to follow
-//! and no `memcmp`. Up to three ids are stored inline in the slot; longer
-//! encodings live in one shared arena, so no word costs an allocation.
+//! packed with their length into one or two `u128` keys, so a hit is a
+//! key compare with no pointer to follow and no `memcmp`. Words of up to
+//! 15 bytes live in an open-addressed [`Table`] with up to eleven ids
+//! inline; [`WordCache::encode_batch`] looks up a batch of words with
+//! their memory accesses overlapped. Longer words live in hash maps with
+//! up to three ids inline. Longer encodings live in one shared arena, so
+//! no word costs an allocation.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::word_table::{Entry, INLINE, Probe, Table};
 use crate::hash::FxHashMap;
 
 /// Models whose caches a thread keeps at once (the oldest is dropped).
@@ -55,10 +59,17 @@ pub(crate) fn with_thread_cache<R>(instance: u64, f: impl FnOnce(&mut WordCache)
     })
 }
 
-/// The cache is cleared when it holds this many words.
+/// The long-word maps are cleared when they hold this many words.
 const CAPACITY: usize = 100_000;
+/// Everything is cleared when the arena of long encodings holds this many
+/// ids (evicted short entries leave their arena ids behind).
+const ARENA_MAX: usize = 1 << 22;
+/// Words longer than this (in bytes) are not cached.
+pub const MAX_WORD: usize = 1024;
+/// Words looked up together by [`WordCache::encode_batch`].
+pub const BATCH: usize = 32;
 
-/// Ids of one word: inline when `n <= 3`, else `ids = [start, len, _]`
+/// Ids of one long word: inline when `n <= 3`, else `ids = [start, len, _]`
 /// into the arena.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
@@ -69,10 +80,11 @@ struct Slot {
 /// Marks a slot whose ids are in the arena.
 const IN_ARENA: u32 = u32::MAX;
 
-/// One model's cache (per thread).
+/// One model's cache (per thread): words of up to 15 bytes in an
+/// open-addressed [`Table`], longer ones in hash maps.
 #[derive(Debug, Default)]
 pub struct WordCache {
-    short: FxHashMap<u128, Slot>,
+    short: Table,
     long: FxHashMap<(u128, u128), Slot>,
     huge: FxHashMap<Box<[u8]>, Slot>,
     arena: Vec<u32>,
@@ -150,34 +162,90 @@ fn key(word: &[u8]) -> Key<'_> {
 }
 
 impl WordCache {
-    /// Appends the cached ids of `word` to `out`; false on a miss.
-    #[inline]
-    pub fn get(&self, word: &[u8], out: &mut Vec<u32>) -> bool {
-        let slot = match key(word) {
-            Key::Short(k) => self.short.get(&k),
-            Key::Long(a, b) => self.long.get(&(a, b)),
-            Key::Huge(w) => self.huge.get(w),
-        };
-        let Some(s) = slot else { return false };
-        match s.n {
-            1 => out.push(s.ids[0]),
-            2 => out.extend_from_slice(&s.ids[..2]),
-            3 => out.extend_from_slice(&s.ids[..3]),
+    /// Appends the ids of a slot to `out`.
+    #[inline(always)]
+    fn emit(&self, n: u32, ids: &[u32; 3], out: &mut Vec<u32>) {
+        match n {
+            1 => out.push(ids[0]),
+            2 => out.extend_from_slice(&ids[..2]),
+            3 => out.extend_from_slice(&ids[..3]),
             _ => {
-                let (start, len) = (s.ids[0] as usize, s.ids[1] as usize);
+                let (start, len) = (ids[0] as usize, ids[1] as usize);
                 out.extend_from_slice(&self.arena[start..start + len]);
             }
         }
+    }
+
+    /// Appends the ids of a short-word entry to `out`.
+    #[inline(always)]
+    fn emit_entry(&self, e: &Entry, out: &mut Vec<u32>) {
+        match e.ids.get(..e.n as usize) {
+            Some(ids) => out.extend_from_slice(ids),
+            None => {
+                let (start, len) = (e.ids[0] as usize, e.ids[1] as usize);
+                out.extend_from_slice(&self.arena[start..start + len]);
+            }
+        }
+    }
+
+    /// Appends the cached ids of `word` to `out`; false on a miss.
+    #[inline]
+    pub fn get(&self, word: &[u8], out: &mut Vec<u32>) -> bool {
+        let (n, ids) = match key(word) {
+            Key::Short(k) => match self.short.get(k) {
+                Some(e) => {
+                    self.emit_entry(e, out);
+                    return true;
+                }
+                None => return false,
+            },
+            Key::Long(a, b) => match self.long.get(&(a, b)) {
+                Some(s) => (s.n, s.ids),
+                None => return false,
+            },
+            Key::Huge(w) => match self.huge.get(w) {
+                Some(s) => (s.n, s.ids),
+                None => return false,
+            },
+        };
+        self.emit(n, &ids, out);
         true
     }
 
-    /// Remembers the ids of `word`.
+    /// Appends `ids` to the arena: `[start, len]`, or `None` past 4 G ids.
+    fn push_arena(&mut self, ids: &[u32]) -> Option<[u32; 2]> {
+        let start = u32::try_from(self.arena.len()).ok()?;
+        let len = u32::try_from(ids.len()).ok()?;
+        self.arena.extend_from_slice(ids);
+        Some([start, len])
+    }
+
+    /// Remembers the ids of `word` (which must not be cached yet).
     pub fn insert(&mut self, word: &[u8], ids: &[u32]) {
-        if self.short.len() + self.long.len() + self.huge.len() >= CAPACITY {
-            self.short.clear();
+        if self.arena.len() >= ARENA_MAX {
+            *self = Self::default();
+        }
+        if self.long.len() + self.huge.len() >= CAPACITY {
+            // Long words' arena ids stay until the arena is cleared.
             self.long.clear();
             self.huge.clear();
-            self.arena.clear();
+        }
+        let key = key(word);
+        if let Key::Short(key) = key {
+            let mut e = Entry {
+                key,
+                n: ids.len() as u32,
+                ids: [0; INLINE],
+            };
+            if ids.len() <= INLINE {
+                e.ids[..ids.len()].copy_from_slice(ids);
+            } else {
+                let Some(at) = self.push_arena(ids) else {
+                    return;
+                };
+                e.ids[..2].copy_from_slice(&at);
+            }
+            return self.short.insert(e);
         }
         let slot = if (1..=3).contains(&ids.len()) {
             let mut s = Slot {
@@ -187,20 +255,16 @@ impl WordCache {
             s.ids[..ids.len()].copy_from_slice(ids);
             s
         } else {
-            let (Ok(start), Ok(len)) = (u32::try_from(self.arena.len()), u32::try_from(ids.len()))
-            else {
-                return; // an arena past 4 G ids: not worth caching
+            let Some([start, len]) = self.push_arena(ids) else {
+                return;
             };
-            self.arena.extend_from_slice(ids);
             Slot {
                 n: IN_ARENA,
                 ids: [start, len, 0],
             }
         };
-        match key(word) {
-            Key::Short(k) => {
-                self.short.insert(k, slot);
-            }
+        match key {
+            Key::Short(_) => {}
             Key::Long(a, b) => {
                 self.long.insert((a, b), slot);
             }
@@ -208,6 +272,85 @@ impl WordCache {
                 self.huge.insert(w.into(), slot);
             }
         }
+    }
+
+    /// Appends the ids of `word`: from the cache, or from `encode` (and
+    /// then cached, if the word is at most [`MAX_WORD`] bytes).
+    #[inline]
+    pub fn get_or_encode(
+        &mut self,
+        word: &[u8],
+        out: &mut Vec<u32>,
+        encode: &mut impl FnMut(&[u8], &mut Vec<u32>),
+    ) {
+        if word.len() > MAX_WORD {
+            return encode(word, out);
+        }
+        if self.get(word, out) {
+            return;
+        }
+        let start = out.len();
+        encode(word, out);
+        self.insert(word, &out[start..]);
+    }
+
+    /// Appends the ids of the words `text[start..ends[0]]`,
+    /// `text[ends[0]..ends[1]]`, ... (at most [`BATCH`] of them, none
+    /// empty), as [`Self::get_or_encode`] would one by one. The hash and
+    /// tag row of every short word are read first, then the entries, so
+    /// the batch's memory accesses overlap instead of queueing.
+    pub fn encode_batch(
+        &mut self,
+        text: &[u8],
+        start: usize,
+        ends: &[usize],
+        out: &mut Vec<u32>,
+        encode: &mut impl FnMut(&[u8], &mut Vec<u32>),
+    ) {
+        let ends = &ends[..ends.len().min(BATCH)];
+        let mut keys = [0u128; BATCH];
+        let mut probes = [Probe::NONE; BATCH];
+        let mut s = start;
+        for (k, &e) in ends.iter().enumerate() {
+            let n = e - s;
+            if n <= 15 {
+                // One unaligned 16-byte load masked to the word, where the
+                // text has 16 bytes from `s`.
+                let w = match text.get(s..s + 16) {
+                    Some(w16) => {
+                        let mut b = [0u8; 16];
+                        b.copy_from_slice(w16);
+                        u128::from_le_bytes(b) & ((1u128 << (8 * n)) - 1)
+                    }
+                    None => load(&text[s..e]),
+                };
+                keys[k] = w | (n as u128) << 120;
+                probes[k] = self.short.probe(keys[k]);
+            }
+            s = e;
+        }
+        // Inline hits are gathered branch-free (all [`INLINE`] ids
+        // written, the count added), so no branch waits on an entry's id
+        // count. A probe made stale by an insert below can only miss (the
+        // key compare is exact); a miss looks the word up afresh.
+        let mut buf = [0u32; BATCH * INLINE];
+        let mut m = 0;
+        let mut s = start;
+        for (k, &e) in ends.iter().enumerate() {
+            match self.short.find(keys[k], probes[k]) {
+                Some(entry) if entry.n as usize <= INLINE => {
+                    buf[m..m + INLINE].copy_from_slice(&entry.ids);
+                    m += entry.n as usize;
+                }
+                _ => {
+                    out.extend_from_slice(&buf[..m]);
+                    m = 0;
+                    self.get_or_encode(&text[s..e], out, encode);
+                }
+            }
+            s = e;
+        }
+        out.extend_from_slice(&buf[..m]);
     }
 }
 

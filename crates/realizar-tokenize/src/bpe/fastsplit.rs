@@ -6,6 +6,8 @@
 
 use std::sync::OnceLock;
 
+use super::scan::Scan;
+
 /// A pattern we match by hand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Known {
@@ -19,7 +21,7 @@ pub enum Known {
 pub const LLAMA3_PATTERN: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
+pub(super) enum Class {
     Letter,
     Number,
     Space,
@@ -86,7 +88,7 @@ fn class(c: char) -> Class {
 
 /// End of the run of `class` starting at `i`, and how many chars it has.
 #[inline]
-fn run(t: &str, mut i: usize, want: Class) -> usize {
+pub(super) fn run(t: &str, mut i: usize, want: Class) -> usize {
     let b = t.as_bytes();
     // ASCII bytes by table; the first non-ASCII one hands over to chars.
     while i < b.len() && b[i] < 0x80 {
@@ -104,7 +106,7 @@ fn run(t: &str, mut i: usize, want: Class) -> usize {
     i
 }
 
-fn contraction(rest: &str, fold: bool) -> Option<usize> {
+pub(super) fn contraction(rest: &str, fold: bool) -> Option<usize> {
     let mut it = rest.chars();
     if it.next() != Some('\'') {
         return None;
@@ -212,20 +214,140 @@ fn next_llama3(t: &str, i: usize) -> usize {
     spaces(t, i, true)
 }
 
+/// ASCII class of the byte at `i`, if it is ASCII.
+#[inline(always)]
+fn ascii_class(b: &[u8], i: usize) -> Option<Class> {
+    b.get(i)
+        .filter(|c| c.is_ascii())
+        .map(|&c| ASCII[c as usize])
+}
+
+/// [`next_gpt2`] for a match that starts with ASCII letters, digits or
+/// others (optionally after one space); everything else (whitespace runs,
+/// apostrophes, non-ASCII starts) takes [`next_gpt2`].
+#[inline(always)]
+fn fast_gpt2(scan: &mut Scan<'_>, t: &str, i: usize) -> usize {
+    let b = scan.b;
+    let c0 = b[i];
+    let start = match ascii_class(b, i) {
+        _ if c0 == b'\'' => None,
+        Some(Class::Space) if c0 == b' ' => match ascii_class(b, i + 1) {
+            Some(Class::Space) | None => None,
+            Some(k) => Some((i + 1, k)),
+        },
+        Some(Class::Space) | None => None,
+        Some(k) => Some((i, k)),
+    };
+    match start {
+        Some((s, k)) => scan.run(t, s, k),
+        None => next_gpt2(t, i),
+    }
+}
+
+/// [`next_llama3`] for the common ASCII starts; everything else takes
+/// [`next_llama3`].
+#[inline(always)]
+fn fast_llama3(scan: &mut Scan<'_>, t: &str, i: usize) -> usize {
+    let b = scan.b;
+    let c0 = b[i];
+    if c0 == b'\'' {
+        return next_llama3(t, i);
+    }
+    match ascii_class(b, i) {
+        Some(Class::Letter) => scan.run(t, i, Class::Letter),
+        Some(Class::Number) => {
+            let e = scan.run_end(i, Class::Number);
+            if e >= i + 3 {
+                i + 3
+            } else if e < b.len() && b[e] >= 0x80 {
+                // A non-ASCII digit may follow: the general path counts.
+                next_llama3(t, i)
+            } else {
+                e
+            }
+        }
+        Some(k0) => {
+            // The next character decides; non-ASCII or none: general path.
+            let Some(k1) = ascii_class(b, i + 1) else {
+                return next_llama3(t, i);
+            };
+            if c0 != b'\r' && c0 != b'\n' && k1 == Class::Letter {
+                scan.run(t, i + 1, Class::Letter)
+            } else if k0 == Class::Other {
+                newlines_after(b, scan.run(t, i, Class::Other))
+            } else if c0 == b' ' && k1 == Class::Other {
+                newlines_after(b, scan.run(t, i + 1, Class::Other))
+            } else {
+                next_llama3(t, i)
+            }
+        }
+        None => next_llama3(t, i),
+    }
+}
+
+/// `e` moved past any `\r` and `\n` that follow it.
+#[inline(always)]
+fn newlines_after(b: &[u8], mut e: usize) -> usize {
+    while e < b.len() && (b[e] == b'\r' || b[e] == b'\n') {
+        e += 1;
+    }
+    e
+}
+
 /// Calls `f(start, end)` for each match of `known` in `text` (the matches
 /// cover the text: every character is in one).
 pub fn for_each(known: Known, text: &str, f: impl FnMut(usize, usize)) {
     match known {
-        Known::Gpt2 => each(text, next_gpt2, f),
-        Known::Llama3 => each(text, next_llama3, f),
+        Known::Gpt2 => each_gpt2(text, f),
+        Known::Llama3 => each(text, fast_llama3, f),
+    }
+}
+
+/// GPT-2's split a window of match starts at a time ([`Scan::gpt2_window`]),
+/// one match at a time where the window decides nothing.
+#[inline(always)]
+fn each_gpt2(text: &str, mut f: impl FnMut(usize, usize)) {
+    let mut scan = Scan::new(text.as_bytes());
+    let mut i = 0;
+    while i < text.len() {
+        let w = scan.gpt2_window(text, i);
+        let (mut starts, mut s) = (w.starts, i);
+        while starts != 0 {
+            let p = i + starts.trailing_zeros() as usize;
+            f(s, p);
+            s = p;
+            starts &= starts - 1;
+        }
+        if w.at_end {
+            f(s, text.len());
+            return;
+        }
+        if s > i {
+            i = s;
+            continue;
+        }
+        let e = fast_gpt2(&mut scan, text, i).max(i + 1);
+        // Every alternative consumes at least one character.
+        let e = if text.is_char_boundary(e) {
+            e
+        } else {
+            i + text[i..].chars().next().map_or(1, char::len_utf8)
+        };
+        f(i, e);
+        i = e;
     }
 }
 
 #[inline(always)]
-fn each(text: &str, next: fn(&str, usize) -> usize, mut f: impl FnMut(usize, usize)) {
+fn each(
+    text: &str,
+    next: fn(&mut Scan<'_>, &str, usize) -> usize,
+    mut f: impl FnMut(usize, usize),
+) {
+    let mut scan = Scan::new(text.as_bytes());
     let mut i = 0;
     while i < text.len() {
-        let e = next(text, i);
+        let e = next(&mut scan, text, i);
         // Every alternative consumes at least one character.
         let e = if e > i {
             e
@@ -287,6 +409,71 @@ mod tests {
     }
 
     #[test]
+    fn same_matches_as_the_regex_on_long_mostly_ascii_text() {
+        // Long texts cross many 64-byte blocks, with runs of every length
+        // (some longer than the 128-byte window) and non-ASCII characters
+        // inside and at the edges of ASCII runs.
+        const PALETTE: &[&str] = &[
+            "the",
+            " quick",
+            "fox",
+            " ",
+            "  ",
+            "\n",
+            "\n\n",
+            "\t",
+            "\r\n",
+            "1",
+            "2024",
+            "12345678",
+            "'s",
+            "'T",
+            "'ll",
+            "'",
+            ".",
+            ",",
+            "--",
+            " (",
+            ")",
+            "_",
+            "é",
+            " é",
+            "中",
+            "٣",
+            "\u{a0}",
+            "x",
+            "-é",
+            ",é",
+            " ٣",
+            "9٣",
+            "ab\u{301}",
+            "😀",
+            "{",
+            "}",
+            ";\n",
+            "    ",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "                                                                              ",
+            "..........................................................................!!",
+        ];
+        let sp = splitters();
+        let mut state = 0x1234_5678_9abc_def1u64;
+        for _ in 0..200 {
+            let mut s = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for _ in 0..(state % 600) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push_str(PALETTE[(state % PALETTE.len() as u64) as usize]);
+            }
+            both(&sp, &s);
+        }
+    }
+
+    #[test]
     fn same_matches_as_the_regex_on_the_fixture_strings() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -311,6 +498,41 @@ mod tests {
                     "{cp:#x}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn same_matches_as_the_regex_around_window_edges() {
+        // Short pieces and runs of 31-38 bytes put match edges, apostrophes
+        // and non-ASCII characters at every offset of the 64-byte windows.
+        const PALETTE: &[&str] = &[
+            "a",
+            "b",
+            " ",
+            "\n",
+            "1",
+            "'",
+            "s",
+            ".",
+            "é",
+            "ll",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "                               ",
+        ];
+        let sp = splitters();
+        let mut state = 0x1234_5678u64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for _ in 0..(state % 30) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push_str(PALETTE[(state % PALETTE.len() as u64) as usize]);
+            }
+            both(&sp, &s);
         }
     }
 }

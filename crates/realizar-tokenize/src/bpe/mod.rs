@@ -9,6 +9,7 @@
 
 pub mod added;
 pub mod cache;
+mod class_masks;
 pub mod decode;
 mod fastsplit;
 mod json;
@@ -16,6 +17,8 @@ mod json_post;
 pub mod model;
 pub mod normalize;
 pub mod pretokenize;
+mod scan;
+mod word_table;
 
 use std::path::Path;
 
@@ -264,10 +267,20 @@ impl HfTokenizer {
         if self.normalizers.is_empty()
             && let Some(known) = self.fast_split
         {
+            // Words go to the model in batches, looked up in the cache together.
             let b = text.as_bytes();
-            return fastsplit::for_each(known, text, |s, e| {
-                self.model.encode_word(&b[s..e], cache, out)
+            let mut ends = [0usize; cache::BATCH];
+            let (mut n, mut start) = (0, 0);
+            fastsplit::for_each(known, text, |s, e| {
+                ends[n] = e;
+                n += 1;
+                if n == cache::BATCH {
+                    self.model.encode_words(b, start, &ends, cache, out);
+                    (n, start) = (0, e);
+                }
+                debug_assert!(s < e);
             });
+            return self.model.encode_words(b, start, &ends[..n], cache, out);
         }
         if self.normalizers.is_empty() {
             return self.pre_tokenize(0, text, cache, out);

@@ -9,8 +9,6 @@ use crate::bytes::{byte_to_char, token_to_bytes};
 use crate::error::{Error, Result};
 use crate::hash::FxHashMap;
 
-/// Words longer than this (in bytes) are not cached.
-const CACHE_MAX_WORD: usize = 1024;
 /// Below this many symbols a quadratic scan beats the heap.
 const HEAP_THRESHOLD: usize = 48;
 
@@ -126,15 +124,24 @@ impl BpeModel {
         if word.is_empty() {
             return;
         }
-        if word.len() > CACHE_MAX_WORD {
-            return self.encode_word_uncached(word, out);
-        }
-        if cache.get(word, out) {
-            return;
-        }
-        let start = out.len();
-        self.encode_word_uncached(word, out);
-        cache.insert(word, &out[start..]);
+        cache.get_or_encode(word, out, &mut |w, o| self.encode_word_uncached(w, o));
+    }
+
+    /// Appends the ids of the pre-tokens `text[start..ends[0]]`,
+    /// `text[ends[0]..ends[1]]`, ... (non-empty, at most
+    /// [`super::cache::BATCH`]), looking the batch up in `cache` together.
+    #[inline]
+    pub fn encode_words(
+        &self,
+        text: &[u8],
+        start: usize,
+        ends: &[usize],
+        cache: &mut WordCache,
+        out: &mut Vec<u32>,
+    ) {
+        cache.encode_batch(text, start, ends, out, &mut |w, o| {
+            self.encode_word_uncached(w, o)
+        });
     }
 
     /// Appends the ids of one pre-token to `out` without the cache.

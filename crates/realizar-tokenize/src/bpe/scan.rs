@@ -1,0 +1,173 @@
+//! A sliding window of class bitmaps over the text being pre-tokenized,
+//! and the bit-parallel GPT-2 split built on it.
+//!
+//! The window holds the masks of the 128 bytes from `base` (two 64-byte
+//! blocks, see [`super::class_masks`]). The end of a run of one class is a
+//! `trailing_zeros`; a whole window of GPT-2 match starts is a handful of
+//! shifts and ands ([`Scan::gpt2_window`]).
+
+use super::class_masks::block;
+use super::fastsplit::{Class, contraction, run};
+
+/// Class bitmaps of the 128 bytes from `base`, slid forward as the split
+/// advances.
+pub(super) struct Scan<'a> {
+    pub b: &'a [u8],
+    base: usize,
+    letter: u128,
+    digit: u128,
+    space: u128,
+    blank: u128,
+    apos: u128,
+    ascii: u128,
+}
+
+/// Match starts found in one window (see [`Scan::gpt2_window`]).
+pub(super) struct Window {
+    /// Bit `j` set: a match starts at `i + j` (bit 0 is never set).
+    pub starts: u128,
+    /// The text ends inside the window: the last match ends at the end.
+    pub at_end: bool,
+}
+
+impl<'a> Scan<'a> {
+    /// The window at the start of `b`.
+    pub fn new(b: &'a [u8]) -> Self {
+        let mut s = Self {
+            b,
+            base: 0,
+            letter: 0,
+            digit: 0,
+            space: 0,
+            blank: 0,
+            apos: 0,
+            ascii: 0,
+        };
+        s.push_block(0);
+        s.push_block(64);
+        s.base = 0;
+        s
+    }
+
+    /// Shifts the window one block forward and loads the block at `at`
+    /// into its high half.
+    #[inline(always)]
+    fn push_block(&mut self, at: usize) {
+        let m = block(self.b, at);
+        let push = |w: &mut u128, x: u64| *w = *w >> 64 | u128::from(x) << 64;
+        push(&mut self.letter, m.letter);
+        push(&mut self.digit, m.digit);
+        push(&mut self.space, m.space);
+        push(&mut self.blank, m.blank);
+        push(&mut self.apos, m.apos);
+        push(&mut self.ascii, m.ascii);
+    }
+
+    /// Slides until `i` is in the low block.
+    #[inline(always)]
+    fn seek(&mut self, i: usize) {
+        while i >= self.base + 64 {
+            self.base += 64;
+            self.push_block(self.base + 64);
+        }
+    }
+
+    /// End of the ASCII run of `class` from `s` (at the first byte that is
+    /// not an ASCII `class` byte, or the end of the text).
+    #[inline(always)]
+    pub fn run_end(&mut self, mut s: usize, class: Class) -> usize {
+        loop {
+            self.seek(s);
+            let inside = match class {
+                Class::Letter => self.letter,
+                Class::Number => self.digit,
+                Class::Space => self.space,
+                Class::Other => self.ascii & !(self.letter | self.digit | self.space),
+            };
+            let stop = !inside >> (s - self.base);
+            if stop != 0 {
+                return s + stop.trailing_zeros() as usize;
+            }
+            s = self.base + 128;
+        }
+    }
+
+    /// End of the run of `class` from `s`, past any non-ASCII characters
+    /// of the class.
+    #[inline(always)]
+    pub fn run(&mut self, t: &str, s: usize, class: Class) -> usize {
+        let e = self.run_end(s, class);
+        if e < self.b.len() && self.b[e] >= 0x80 {
+            run(t, e, class)
+        } else {
+            e
+        }
+    }
+
+    /// The starts of GPT-2 matches in the 64 bytes from `i` (itself a
+    /// match start), as far as they are decided by ASCII bytes.
+    ///
+    /// From a match start the regex never looks back, so `i` is treated as
+    /// the start of the text. On ASCII text without apostrophes, position
+    /// `p` starts a match exactly when
+    /// - a letter, digit or other run starts at `p` not right after a space
+    ///   (which would be the run's optional leading space); or
+    /// - `p` is a space followed by a letter, digit or other; or
+    /// - a whitespace run starts at `p`; or
+    /// - `p` is the last character of a whitespace run of two or more
+    ///   that a non-space follows (`\s+(?!\S)` leaves it for the next
+    ///   match).
+    ///
+    /// A contraction (`'s`, `'ll`, ...) at a match start then replaces the
+    /// starts inside it by one just after it. Positions whose rule needs a
+    /// non-ASCII byte are left out: the caller takes those matches one at
+    /// a time.
+    #[inline(always)]
+    pub fn gpt2_window(&mut self, t: &str, i: usize) -> Window {
+        self.seek(i);
+        let sh = i - self.base;
+        let ascii = self.ascii >> sh;
+        // First non-ASCII byte, or the end of the text (past it no class).
+        let q = (!ascii).trailing_zeros() as usize;
+        // Positions whose rule reads only known ASCII bytes (it reads p+1).
+        let (trusted, at_end) = if q > 64 {
+            (64, false)
+        } else if i + q >= self.b.len() {
+            (q, true)
+        } else {
+            (q.saturating_sub(1), false)
+        };
+        let (l, n, s) = (self.letter >> sh, self.digit >> sh, self.space >> sh);
+        let sp = self.blank >> sh;
+        let o = ascii & !(l | n | s);
+        let lno = ascii & !s;
+        let after = |x: u128| x << 1;
+        let before = |x: u128| x >> 1;
+        let run_starts = ((l & !after(l)) | (n & !after(n)) | (o & !after(o))) & !after(sp);
+        let spaced = sp & before(lno);
+        let ws_start = s & !after(s);
+        let ws_last = s & after(s) & before(lno);
+        let mut starts = (run_starts | spaced | ws_start | ws_last) & ((1u128 << trusted) - 1);
+        let mut trusted = trusted;
+        // Contractions at match starts (position 0 included).
+        let mut aps = (self.apos >> sh) & (starts | 1) & ((1u128 << trusted) - 1);
+        while aps != 0 {
+            let p = aps.trailing_zeros() as usize;
+            aps &= aps - 1;
+            if !at_end && p + 3 >= trusted {
+                // Its letters may lie past the known bytes: stop before it.
+                trusted = p;
+                break;
+            }
+            if let Some(len) = contraction(&t[i + p..], false) {
+                starts &= !(((1u128 << (len - 1)) - 1) << (p + 1));
+                starts |= 1 << (p + len);
+            }
+        }
+        starts &= (1u128 << trusted) - 1;
+        Window {
+            starts: starts & !1,
+            at_end,
+        }
+    }
+}

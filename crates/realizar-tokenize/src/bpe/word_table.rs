@@ -1,0 +1,281 @@
+//! The open-addressed table behind the word cache for words of up to 15
+//! bytes (nearly every pre-token). A word's key is its bytes and length
+//! packed into a `u128`, so a hit is one 16-byte compare.
+//!
+//! Layout: a row of one-byte tags (a slice of the key's hash, 0 = empty)
+//! beside the 64-byte entries (key, id count, up to [`INLINE`] ids). A
+//! key lives in the 16-slot window after its home slot: a lookup reads the
+//! window's 16 tags with one load, and touches an entry only where the tag
+//! matches. The split into [`Table::probe`] (hash and tag row, no entry
+//! read) and [`Table::find`] lets a caller issue the probes of a batch of
+//! words before it reads any entry, so their memory accesses overlap.
+//!
+//! There is no deletion: an insert takes the first empty slot of the window
+//! (so a present key always sits before the first empty slot), or evicts
+//! the home slot when the window is full. The table doubles while it is
+//! less than [`MAX_SLOTS`] and more than half full, then starts evicting.
+
+/// Slots a key may live in after its home slot.
+pub(crate) const WINDOW: usize = 16;
+/// Slots of a new table.
+const MIN_SLOTS: usize = 1 << 12;
+/// Growth stops here (8 MiB of entries); past it, inserts evict.
+const MAX_SLOTS: usize = 1 << 17;
+
+/// Ids an entry holds inline (a 64-byte entry; a 2k-vocabulary BPE
+/// splits a quarter of English words into four ids or more).
+pub(crate) const INLINE: usize = 11;
+
+/// One cached word: its key and up to [`INLINE`] ids, or where its ids are
+/// in the caller's arena (`n > INLINE`, `ids[..2] = [start, len]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, align(64))]
+pub(crate) struct Entry {
+    pub key: u128,
+    pub n: u32,
+    pub ids: [u32; INLINE],
+}
+
+/// The key of an empty slot: no word packs to it (its length byte would
+/// be 255).
+const EMPTY: Entry = Entry {
+    key: u128::MAX,
+    n: 0,
+    ids: [0; INLINE],
+};
+
+/// Where a key's search starts, and which slots of its window carry its tag.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Probe {
+    home: usize,
+    /// Bit `j` set: slot `home + j` may hold the key (tag matches; may be a
+    /// false candidate, the key compare decides).
+    candidates: u32,
+}
+
+impl Probe {
+    /// A probe that finds nothing.
+    pub const NONE: Self = Self {
+        home: 0,
+        candidates: 0,
+    };
+}
+
+/// The table (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Table {
+    tags: Vec<u8>,
+    entries: Vec<Entry>,
+    /// log2 of the home-slot count.
+    bits: u32,
+    len: usize,
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Self::with_slots(MIN_SLOTS)
+    }
+}
+
+/// 64-bit hash of a key: a folded 64 × 64 → 128-bit multiply of its two
+/// halves (each mixed with a constant); the top bits are used.
+#[inline(always)]
+fn hash(key: u128) -> u64 {
+    const K1: u64 = 0x243f_6a88_85a3_08d3;
+    const K2: u64 = 0x1319_8a2e_0370_7344;
+    let (lo, hi) = (key as u64 ^ K1, (key >> 64) as u64 ^ K2);
+    let p = u128::from(lo) * u128::from(hi);
+    (p as u64) ^ (p >> 64) as u64
+}
+
+const LSB: u128 = 0x0101_0101_0101_0101_0101_0101_0101_0101;
+const MSB: u128 = LSB << 7;
+
+/// Bit `j` set where byte `j` of `x` may be zero: exact for the lowest
+/// zero byte, and may also flag a byte above a zero one (callers check).
+#[inline(always)]
+fn zero_bytes(x: u128) -> u32 {
+    let z = x.wrapping_sub(LSB) & !x & MSB;
+    // Gather the 16 flag bits (bit 7 of each byte) into the low 16 bits.
+    let lo = (z as u64) >> 7;
+    let hi = ((z >> 64) as u64) >> 7;
+    const GATHER: u64 = 0x0102_0408_1020_4080;
+    let lo = (lo.wrapping_mul(GATHER) >> 56) as u32;
+    let hi = (hi.wrapping_mul(GATHER) >> 56) as u32;
+    lo | hi << 8
+}
+
+impl Table {
+    fn with_slots(slots: usize) -> Self {
+        Self {
+            tags: vec![0; slots + WINDOW],
+            entries: vec![EMPTY; slots + WINDOW],
+            bits: slots.trailing_zeros(),
+            len: 0,
+        }
+    }
+
+    /// Keys stored.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Home slot and tag of `key`.
+    #[inline(always)]
+    fn place(&self, key: u128) -> (usize, u8) {
+        let h = hash(key);
+        let home = (h >> (64 - self.bits)) as usize;
+        // The byte just below the home bits, never 0 (0 marks empty).
+        let tag = ((h >> (56 - self.bits)) as u8) | 1;
+        (home, tag)
+    }
+
+    #[inline(always)]
+    fn window(&self, home: usize) -> u128 {
+        let mut w = [0u8; WINDOW];
+        w.copy_from_slice(&self.tags[home..home + WINDOW]);
+        u128::from_le_bytes(w)
+    }
+
+    /// Hashes `key` and reads its window's tags (no entry is read).
+    #[inline(always)]
+    pub fn probe(&self, key: u128) -> Probe {
+        let (home, tag) = self.place(key);
+        let w = self.window(home);
+        let candidates = zero_bytes(w ^ (u128::from(tag) * LSB));
+        Probe { home, candidates }
+    }
+
+    /// The entry of the probed key, if present.
+    #[inline(always)]
+    pub fn find(&self, key: u128, p: Probe) -> Option<&Entry> {
+        let mut c = p.candidates;
+        while c != 0 {
+            // `get`: a stale probe (from before the table was replaced by
+            // a smaller one) may point past the end; it just misses.
+            let e = self.entries.get(p.home + c.trailing_zeros() as usize)?;
+            if e.key == key {
+                return Some(e);
+            }
+            c &= c - 1;
+        }
+        None
+    }
+
+    /// Looks `key` up.
+    #[inline]
+    pub fn get(&self, key: u128) -> Option<&Entry> {
+        self.find(key, self.probe(key))
+    }
+
+    /// Stores `e` (whose key is not in the table); may grow the table or,
+    /// at its size bound with the key's window full, evict the home slot.
+    pub fn insert(&mut self, e: Entry) {
+        let can_grow = |t: &Self| (1usize << t.bits) < MAX_SLOTS;
+        if self.len * 2 >= 1 << self.bits && can_grow(self) {
+            self.grow();
+        }
+        while !self.place_entry(e, false) {
+            if !can_grow(self) {
+                self.place_entry(e, true);
+                return;
+            }
+            self.grow();
+        }
+    }
+
+    /// Puts `e` in the first empty slot of its window; false if there is
+    /// none, unless `evict`, which then overwrites the home slot.
+    fn place_entry(&mut self, e: Entry, evict: bool) -> bool {
+        let (home, tag) = self.place(e.key);
+        let empty = zero_bytes(self.window(home));
+        // The lowest flagged byte is exact: a real empty slot.
+        let slot = if empty != 0 {
+            self.len += 1;
+            home + empty.trailing_zeros() as usize
+        } else if evict {
+            home
+        } else {
+            return false;
+        };
+        self.tags[slot] = tag;
+        self.entries[slot] = e;
+        true
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::replace(self, Self::with_slots(2 << self.bits));
+        for (t, e) in old.tags.iter().zip(&old.entries) {
+            if *t != 0 {
+                // A full window while rehashing (very rare): drop that key.
+                self.place_entry(*e, false);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: u128) -> Entry {
+        let mut ids = [0; INLINE];
+        ids[0] = key as u32;
+        Entry { key, n: 1, ids }
+    }
+
+    #[test]
+    fn zero_bytes_flags_every_zero_and_is_exact_for_the_lowest() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let mut bytes = [0u8; 16];
+            for b in &mut bytes {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // Zero a quarter of the bytes, keep small values common.
+                *b = match state % 4 {
+                    0 => 0,
+                    1 => (state >> 8) as u8 & 3,
+                    _ => (state >> 16) as u8,
+                };
+            }
+            let z = zero_bytes(u128::from_le_bytes(bytes));
+            let truth: u32 = (0..16).filter(|&j| bytes[j] == 0).map(|j| 1 << j).sum();
+            assert_eq!(z & truth, truth, "{bytes:?}");
+            assert_eq!(z.trailing_zeros(), truth.trailing_zeros(), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn keys_survive_growth_and_are_found_by_probe_and_find() {
+        let mut t = Table::default();
+        let keys: Vec<u128> = (1..40_000u128)
+            .map(|i| i * 0x1_0000_0001 + (i << 120))
+            .collect();
+        for &k in &keys {
+            assert!(t.get(k).is_none());
+            t.insert(entry(k));
+        }
+        assert_eq!(t.len(), keys.len());
+        for &k in &keys {
+            let p = t.probe(k);
+            assert_eq!(t.find(k, p), Some(&entry(k)));
+        }
+        assert!(t.get(0xdead_beef).is_none());
+    }
+
+    #[test]
+    fn a_full_table_evicts_instead_of_growing_past_its_bound() {
+        let mut t = Table::default();
+        for i in 1..(MAX_SLOTS as u128 * 3) {
+            let k = i.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
+            t.insert(entry(k));
+            // The key just inserted is always found.
+            assert_eq!(t.get(k).map(|e| e.ids[0]), Some(k as u32));
+        }
+        assert_eq!(t.tags.len(), MAX_SLOTS + WINDOW);
+        assert!(t.len() <= MAX_SLOTS + WINDOW);
+    }
+}
