@@ -1,7 +1,7 @@
 //! Class bitmaps of 64-byte blocks of text, for the hand-written
 //! pre-tokenizers: bit `j` of a mask says whether byte `at + j` is an ASCII
-//! letter, an ASCII digit, ASCII whitespace (`\t\n\x0b\x0c\r `), a space,
-//! an apostrophe, or ASCII at all. Bytes past the end of the text are in no class, so a run of any
+//! letter, an ASCII digit, ASCII whitespace (`\t\n\x0b\x0c\r `), a line
+//! break (`\r`, `\n`), a space, an apostrophe, or ASCII at all. Bytes past the end of the text are in no class, so a run of any
 //! class stops at the end.
 //!
 //! With these, the end of a run of one class is a `trailing_zeros` instead
@@ -16,6 +16,7 @@ pub(crate) struct Block {
     pub letter: u64,
     pub digit: u64,
     pub space: u64,
+    pub newline: u64,
     pub blank: u64,
     pub apos: u64,
     pub ascii: u64,
@@ -46,6 +47,9 @@ pub(crate) fn block_scalar(bytes: &[u8]) -> Block {
         }
         if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
             m.space |= bit;
+        }
+        if c == b'\r' || c == b'\n' {
+            m.newline |= bit;
         }
         if c == b' ' {
             m.blank |= bit;
@@ -89,10 +93,15 @@ mod x86 {
             let blank = _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8));
             let apos = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\'' as i8));
             let space = _mm_or_si128(between(v, b'\t', b'\r'), blank);
+            let newline = _mm_or_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\r' as i8)),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8)),
+            );
             let bits = |x: __m128i| (_mm_movemask_epi8(x) as u16 as u64) << (q * 16);
             m.letter |= bits(letter);
             m.digit |= bits(digit);
             m.space |= bits(space);
+            m.newline |= bits(newline);
             m.blank |= bits(blank);
             m.apos |= bits(apos);
             m.ascii |= !bits(v) & (0xffff << (q * 16));
@@ -134,6 +143,7 @@ mod tests {
         assert_eq!(m.letter, 0b11);
         assert_eq!(m.digit, 0b1000);
         assert_eq!(m.space, 0b10100);
+        assert_eq!(m.newline, 0b1_0000);
         assert_eq!(m.blank, 0b100);
         assert_eq!(m.apos, 0b1_0000_0000);
         assert_eq!(m.ascii, 0b1_1001_1111);

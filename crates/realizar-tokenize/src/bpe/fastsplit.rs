@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use super::scan::Scan;
+use super::scan::{Scan, Window};
 
 /// A pattern we match by hand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,19 +298,24 @@ fn newlines_after(b: &[u8], mut e: usize) -> usize {
 /// cover the text: every character is in one).
 pub fn for_each(known: Known, text: &str, f: impl FnMut(usize, usize)) {
     match known {
-        Known::Gpt2 => each_gpt2(text, f),
-        Known::Llama3 => each(text, fast_llama3, f),
+        Known::Gpt2 => each_window(text, |s, t, i| s.gpt2_window(t, i), fast_gpt2, f),
+        Known::Llama3 => each_window(text, |s, t, i| s.llama3_window(t, i), fast_llama3, f),
     }
 }
 
-/// GPT-2's split a window of match starts at a time ([`Scan::gpt2_window`]),
-/// one match at a time where the window decides nothing.
+/// The split a window of match starts at a time (`window`), one match at
+/// a time (`step`) where the window decides nothing.
 #[inline(always)]
-fn each_gpt2(text: &str, mut f: impl FnMut(usize, usize)) {
+fn each_window(
+    text: &str,
+    window: impl Fn(&mut Scan<'_>, &str, usize) -> Window,
+    step: fn(&mut Scan<'_>, &str, usize) -> usize,
+    mut f: impl FnMut(usize, usize),
+) {
     let mut scan = Scan::new(text.as_bytes());
     let mut i = 0;
     while i < text.len() {
-        let w = scan.gpt2_window(text, i);
+        let w = window(&mut scan, text, i);
         let (mut starts, mut s) = (w.starts, i);
         while starts != 0 {
             let p = i + starts.trailing_zeros() as usize;
@@ -326,30 +331,9 @@ fn each_gpt2(text: &str, mut f: impl FnMut(usize, usize)) {
             i = s;
             continue;
         }
-        let e = fast_gpt2(&mut scan, text, i).max(i + 1);
+        let e = step(&mut scan, text, i).max(i + 1);
         // Every alternative consumes at least one character.
         let e = if text.is_char_boundary(e) {
-            e
-        } else {
-            i + text[i..].chars().next().map_or(1, char::len_utf8)
-        };
-        f(i, e);
-        i = e;
-    }
-}
-
-#[inline(always)]
-fn each(
-    text: &str,
-    next: fn(&mut Scan<'_>, &str, usize) -> usize,
-    mut f: impl FnMut(usize, usize),
-) {
-    let mut scan = Scan::new(text.as_bytes());
-    let mut i = 0;
-    while i < text.len() {
-        let e = next(&mut scan, text, i);
-        // Every alternative consumes at least one character.
-        let e = if e > i {
             e
         } else {
             i + text[i..].chars().next().map_or(1, char::len_utf8)
@@ -518,10 +502,27 @@ mod tests {
             "ll",
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
             "                               ",
+            "\t",
+            "\r\n",
+            " \n",
+            "\n ",
+            "((",
+            "(",
+            "123",
+            "1234567",
+            "'S",
+            "'Re",
+            "'LL",
+            "D",
+            "\u{a0}",
+            "٣",
+            "\x0b",
+            "\n\n\n\n\n\n\n\n\n\n",
         ];
         let sp = splitters();
         let mut state = 0x1234_5678u64;
-        for _ in 0..20_000 {
+        let rounds = std::env::var("SPLIT_ROUNDS").map_or(20_000, |v| v.parse().unwrap_or(20_000));
+        for _ in 0..rounds {
             let mut s = String::new();
             state ^= state << 13;
             state ^= state >> 7;

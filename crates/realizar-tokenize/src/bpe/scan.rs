@@ -17,6 +17,7 @@ pub(super) struct Scan<'a> {
     letter: u128,
     digit: u128,
     space: u128,
+    newline: u128,
     blank: u128,
     apos: u128,
     ascii: u128,
@@ -39,6 +40,7 @@ impl<'a> Scan<'a> {
             letter: 0,
             digit: 0,
             space: 0,
+            newline: 0,
             blank: 0,
             apos: 0,
             ascii: 0,
@@ -58,6 +60,7 @@ impl<'a> Scan<'a> {
         push(&mut self.letter, m.letter);
         push(&mut self.digit, m.digit);
         push(&mut self.space, m.space);
+        push(&mut self.newline, m.newline);
         push(&mut self.blank, m.blank);
         push(&mut self.apos, m.apos);
         push(&mut self.ascii, m.ascii);
@@ -104,6 +107,36 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// The masks of the window from `i`, bit 0 = byte `i`.
+    #[inline(always)]
+    fn frame(&mut self, i: usize) -> Frame {
+        self.seek(i);
+        let sh = i - self.base;
+        let ascii = self.ascii >> sh;
+        // First non-ASCII byte, or the end of the text (past it no class).
+        let q = (!ascii).trailing_zeros() as usize;
+        // Positions whose rule reads only known ASCII bytes (rules read
+        // up to p + 1).
+        let (trusted, at_end) = if q > 64 {
+            (64, false)
+        } else if i + q >= self.b.len() {
+            (q, true)
+        } else {
+            (q.saturating_sub(1), false)
+        };
+        Frame {
+            letter: self.letter >> sh,
+            digit: self.digit >> sh,
+            space: self.space >> sh,
+            newline: self.newline >> sh,
+            blank: self.blank >> sh,
+            apos: self.apos >> sh,
+            ascii,
+            trusted,
+            at_end,
+        }
+    }
+
     /// The starts of GPT-2 matches in the 64 bytes from `i` (itself a
     /// match start), as far as they are decided by ASCII bytes.
     ///
@@ -124,50 +157,142 @@ impl<'a> Scan<'a> {
     /// a time.
     #[inline(always)]
     pub fn gpt2_window(&mut self, t: &str, i: usize) -> Window {
-        self.seek(i);
-        let sh = i - self.base;
-        let ascii = self.ascii >> sh;
-        // First non-ASCII byte, or the end of the text (past it no class).
-        let q = (!ascii).trailing_zeros() as usize;
-        // Positions whose rule reads only known ASCII bytes (it reads p+1).
-        let (trusted, at_end) = if q > 64 {
-            (64, false)
-        } else if i + q >= self.b.len() {
-            (q, true)
-        } else {
-            (q.saturating_sub(1), false)
-        };
-        let (l, n, s) = (self.letter >> sh, self.digit >> sh, self.space >> sh);
-        let sp = self.blank >> sh;
-        let o = ascii & !(l | n | s);
-        let lno = ascii & !s;
-        let after = |x: u128| x << 1;
-        let before = |x: u128| x >> 1;
+        let f = self.frame(i);
+        let (l, n, s, sp) = (f.letter, f.digit, f.space, f.blank);
+        let o = f.ascii & !(l | n | s);
+        let lno = f.ascii & !s;
         let run_starts = ((l & !after(l)) | (n & !after(n)) | (o & !after(o))) & !after(sp);
         let spaced = sp & before(lno);
         let ws_start = s & !after(s);
         let ws_last = s & after(s) & before(lno);
-        let mut starts = (run_starts | spaced | ws_start | ws_last) & ((1u128 << trusted) - 1);
-        let mut trusted = trusted;
-        // Contractions at match starts (position 0 included).
-        let mut aps = (self.apos >> sh) & (starts | 1) & ((1u128 << trusted) - 1);
+        f.finish(t, i, run_starts | spaced | ws_start | ws_last, false)
+    }
+
+    /// The starts of LLaMA-3 matches in the 64 bytes from `i` (itself a
+    /// match start), as far as they are decided by ASCII bytes.
+    ///
+    /// As for [`Self::gpt2_window`], `i` is the start of the text. With
+    /// `T` the whitespace other than line breaks, position `p` starts a
+    /// match exactly when
+    /// - a letter run starts at `p`, unless the byte before is a `T` or a
+    ///   lone other (an other-run of one, not after a space) that the
+    ///   letters take as their prefix;
+    /// - a digit run starts at `p`, or `p` is 3, 6, ... digits into it;
+    /// - an other-run starts at `p` not right after a space;
+    /// - a whitespace run starts at `p`, where the line breaks right after
+    ///   an other-run are not whitespace (`[\r\n]*` took them);
+    /// - `p` is the first `T` after the last line break of its run; or
+    /// - `p` is the last of two or more `T`s ending a run that a
+    ///   non-space follows.
+    ///
+    /// Contractions are then fixed up as for GPT-2.
+    #[inline(always)]
+    pub fn llama3_window(&mut self, t: &str, i: usize) -> Window {
+        let mut f = self.frame(i);
+        let (l, n, s, nl, sp) = (f.letter, f.digit, f.space, f.newline, f.blank);
+        let o = f.ascii & !(l | n | s);
+        let tw = s & !nl;
+        let o_start = o & !after(o);
+        // Line breaks right after an other-run belong to its match.
+        let seeds = nl & after(o);
+        let taken = nl & !nl.wrapping_add(seeds);
+        let ws = s & !taken;
+        let lone_o = o_start & before(l) & !after(sp);
+        let l_start = l & !after(l);
+        let letters = l_start & !(after(tw) | after(lone_o));
+        let n_start = n & !after(n);
+        let mut starts = letters
+            | n_start
+            | (o_start & !after(sp))
+            | (ws & !after(ws))
+            | (tw & after(tw) & !before(ws) & before(f.ascii));
+        // First T after a line break: a start if no line break follows
+        // in its run of Ts.
+        let mut cand = tw & after(nl) & ws & f.mask();
+        while cand != 0 {
+            let p = cand.trailing_zeros() as usize;
+            cand &= cand - 1;
+            let end = p + (!tw >> p).trailing_zeros() as usize;
+            if end >= f.trusted + 1 && !f.at_end {
+                f.trusted = p;
+                break;
+            }
+            if nl >> end & 1 == 0 {
+                starts |= 1 << p;
+            }
+        }
+        // Digit runs split every three digits.
+        let mut runs = n_start & f.mask();
+        while runs != 0 {
+            let x = runs.trailing_zeros() as usize;
+            runs &= runs - 1;
+            let y = x + (!n >> x).trailing_zeros() as usize;
+            let mut k = x + 3;
+            while k < y.min(f.trusted) {
+                starts |= 1 << k;
+                k += 3;
+            }
+        }
+        f.finish(t, i, starts, true)
+    }
+}
+
+/// `x` moved one position on: bit `p` says what bit `p - 1` said.
+#[inline(always)]
+fn after(x: u128) -> u128 {
+    x << 1
+}
+
+/// `x` moved one position back: bit `p` says what bit `p + 1` said.
+#[inline(always)]
+fn before(x: u128) -> u128 {
+    x >> 1
+}
+
+/// A window's masks from its start `i` (see [`Scan::frame`]).
+struct Frame {
+    letter: u128,
+    digit: u128,
+    space: u128,
+    newline: u128,
+    blank: u128,
+    apos: u128,
+    ascii: u128,
+    /// Positions below this are decided by known bytes.
+    trusted: usize,
+    /// The text ends inside the window.
+    at_end: bool,
+}
+
+impl Frame {
+    /// Bits of the trusted positions.
+    #[inline(always)]
+    fn mask(&self) -> u128 {
+        (1u128 << self.trusted) - 1
+    }
+
+    /// Applies the contractions at match starts (`fold`: case-insensitive,
+    /// LLaMA-3) and keeps the trusted starts.
+    #[inline(always)]
+    fn finish(mut self, t: &str, i: usize, mut starts: u128, fold: bool) -> Window {
+        starts &= self.mask();
+        let mut aps = self.apos & (starts | 1) & self.mask();
         while aps != 0 {
             let p = aps.trailing_zeros() as usize;
             aps &= aps - 1;
-            if !at_end && p + 3 >= trusted {
+            if !self.at_end && p + 3 >= self.trusted {
                 // Its letters may lie past the known bytes: stop before it.
-                trusted = p;
+                self.trusted = p;
                 break;
             }
-            if let Some(len) = contraction(&t[i + p..], false) {
+            if let Some(len) = contraction(&t[i + p..], fold) {
                 starts &= !(((1u128 << (len - 1)) - 1) << (p + 1));
                 starts |= 1 << (p + len);
             }
         }
-        starts &= (1u128 << trusted) - 1;
         Window {
-            starts: starts & !1,
-            at_end,
+            starts: starts & self.mask() & !1,
+            at_end: self.at_end,
         }
     }
 }
