@@ -213,7 +213,7 @@ impl<'a> Scan<'a> {
             let p = cand.trailing_zeros() as usize;
             cand &= cand - 1;
             let end = p + (!tw >> p).trailing_zeros() as usize;
-            if end >= f.trusted + 1 && !f.at_end {
+            if end > f.trusted && !f.at_end {
                 f.trusted = p;
                 break;
             }
