@@ -88,6 +88,8 @@ pub struct WordCache {
     long: FxHashMap<(u128, u128), Slot>,
     huge: FxHashMap<Box<[u8]>, Slot>,
     arena: Vec<u32>,
+    /// [`WordCache::encode_batch`]'s id buffer, kept between batches.
+    scratch: Vec<u32>,
 }
 
 /// `word` (at most 16 bytes) as little-endian bytes of a `u128`, zero-padded.
@@ -179,10 +181,10 @@ impl WordCache {
     /// Appends the ids of a short-word entry to `out`.
     #[inline(always)]
     fn emit_entry(&self, e: &Entry, out: &mut Vec<u32>) {
-        match e.ids.get(..e.n as usize) {
-            Some(ids) => out.extend_from_slice(ids),
+        match e.ids() {
+            Some(ids) => out.extend_from_slice(&ids[..e.n as usize]),
             None => {
-                let (start, len) = (e.ids[0] as usize, e.ids[1] as usize);
+                let (start, len) = e.arena();
                 out.extend_from_slice(&self.arena[start..start + len]);
             }
         }
@@ -232,19 +234,15 @@ impl WordCache {
         }
         let key = key(word);
         if let Key::Short(key) = key {
-            let mut e = Entry {
-                key,
-                n: ids.len() as u32,
-                ids: [0; INLINE],
+            let e = match Entry::inline(key, ids) {
+                Some(e) => e,
+                None => {
+                    let Some([start, len]) = self.push_arena(ids) else {
+                        return;
+                    };
+                    Entry::in_arena(key, start, len)
+                }
             };
-            if ids.len() <= INLINE {
-                e.ids[..ids.len()].copy_from_slice(ids);
-            } else {
-                let Some(at) = self.push_arena(ids) else {
-                    return;
-                };
-                e.ids[..2].copy_from_slice(&at);
-            }
             return self.short.insert(e);
         }
         let slot = if (1..=3).contains(&ids.len()) {
@@ -333,13 +331,14 @@ impl WordCache {
         // written, the count added), so no branch waits on an entry's id
         // count. A probe made stale by an insert below can only miss (the
         // key compare is exact); a miss looks the word up afresh.
-        let mut buf = [0u32; BATCH * INLINE];
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.resize(BATCH * INLINE, 0);
         let mut m = 0;
         let mut s = start;
         for (k, &e) in ends.iter().enumerate() {
             match self.short.find(keys[k], probes[k]) {
                 Some(entry) if entry.n as usize <= INLINE => {
-                    buf[m..m + INLINE].copy_from_slice(&entry.ids);
+                    buf[m..m + INLINE].copy_from_slice(&entry.unpack());
                     m += entry.n as usize;
                 }
                 _ => {
@@ -351,6 +350,7 @@ impl WordCache {
             s = e;
         }
         out.extend_from_slice(&buf[..m]);
+        self.scratch = buf;
     }
 }
 

@@ -3,7 +3,7 @@
 //! packed into a `u128`, so a hit is one 16-byte compare.
 //!
 //! Layout: a row of one-byte tags (a slice of the key's hash, 0 = empty)
-//! beside the 64-byte entries (key, id count, up to [`INLINE`] ids). A
+//! beside the 32-byte entries (key, id count, up to [`INLINE`] ids). A
 //! key lives in the 16-slot window after its home slot: a lookup reads the
 //! window's 16 tags with one load, and touches an entry only where the tag
 //! matches. The split into [`Table::probe`] (hash and tag row, no entry
@@ -19,21 +19,91 @@
 pub(crate) const WINDOW: usize = 16;
 /// Slots of a new table.
 const MIN_SLOTS: usize = 1 << 12;
-/// Growth stops here (8 MiB of entries); past it, inserts evict.
+/// Growth stops here (4 MiB of entries); past it, inserts evict.
 const MAX_SLOTS: usize = 1 << 17;
 
-/// Ids an entry holds inline (a 64-byte entry; a 2k-vocabulary BPE
-/// splits a quarter of English words into four ids or more).
-pub(crate) const INLINE: usize = 11;
+/// Ids an entry holds inline, 24 bits each (a 2k-vocabulary BPE splits 97%
+/// of English pre-tokens into at most four ids; any real vocabulary fits
+/// 24 bits).
+pub(crate) const INLINE: usize = 4;
 
-/// One cached word: its key and up to [`INLINE`] ids, or where its ids are
-/// in the caller's arena (`n > INLINE`, `ids[..2] = [start, len]`).
+/// One cached word: its key and up to [`INLINE`] ids of at most 24 bits
+/// packed in 12 bytes, or (`n > INLINE`) where its ids are in the caller's
+/// arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(C, align(64))]
+#[repr(C, align(32))]
 pub(crate) struct Entry {
     pub key: u128,
     pub n: u32,
-    pub ids: [u32; INLINE],
+    packed: [u8; 12],
+}
+
+impl Entry {
+    /// An entry holding `ids` inline; `None` if there are more than
+    /// [`INLINE`] or one needs more than 24 bits.
+    pub fn inline(key: u128, ids: &[u32]) -> Option<Self> {
+        if ids.len() > INLINE || ids.iter().any(|&id| id >> 24 != 0) {
+            return None;
+        }
+        let mut packed = [0u8; 12];
+        for (k, id) in ids.iter().enumerate() {
+            packed[3 * k..3 * k + 3].copy_from_slice(&id.to_le_bytes()[..3]);
+        }
+        Some(Self {
+            key,
+            n: ids.len() as u32,
+            packed,
+        })
+    }
+
+    /// An entry whose `len` ids are at `start` in the caller's arena.
+    pub fn in_arena(key: u128, start: u32, len: u32) -> Self {
+        let mut packed = [0u8; 12];
+        packed[..4].copy_from_slice(&start.to_le_bytes());
+        packed[4..8].copy_from_slice(&len.to_le_bytes());
+        Self {
+            key,
+            n: u32::MAX,
+            packed,
+        }
+    }
+
+    /// The inline ids (all [`INLINE`] slots; the first `n` are the word's),
+    /// or `None` for an arena entry.
+    #[inline(always)]
+    pub fn ids(&self) -> Option<[u32; INLINE]> {
+        (self.n as usize <= INLINE).then(|| self.unpack())
+    }
+
+    /// The four 24-bit fields, without a branch.
+    #[inline(always)]
+    pub fn unpack(&self) -> [u32; INLINE] {
+        let mut lo = [0u8; 8];
+        lo.copy_from_slice(&self.packed[..8]);
+        let lo = u64::from_le_bytes(lo);
+        let mut hi = [0u8; 4];
+        hi.copy_from_slice(&self.packed[8..]);
+        let hi = u32::from_le_bytes(hi);
+        const M: u64 = 0xff_ffff;
+        [
+            (lo & M) as u32,
+            (lo >> 24 & M) as u32,
+            ((lo >> 48) as u32 | hi << 16) & M as u32,
+            hi >> 8,
+        ]
+    }
+
+    /// `(start, len)` of an arena entry's ids.
+    pub fn arena(&self) -> (usize, usize) {
+        let mut a = [0u8; 4];
+        a.copy_from_slice(&self.packed[..4]);
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&self.packed[4..8]);
+        (
+            u32::from_le_bytes(a) as usize,
+            u32::from_le_bytes(b) as usize,
+        )
+    }
 }
 
 /// The key of an empty slot: no word packs to it (its length byte would
@@ -41,7 +111,7 @@ pub(crate) struct Entry {
 const EMPTY: Entry = Entry {
     key: u128::MAX,
     n: 0,
-    ids: [0; INLINE],
+    packed: [0; 12],
 };
 
 /// Where a key's search starts, and which slots of its window carry its tag.
@@ -88,11 +158,14 @@ fn hash(key: u128) -> u64 {
     (p as u64) ^ (p >> 64) as u64
 }
 
+#[cfg(any(test, not(target_arch = "x86_64")))]
 const LSB: u128 = 0x0101_0101_0101_0101_0101_0101_0101_0101;
+#[cfg(any(test, not(target_arch = "x86_64")))]
 const MSB: u128 = LSB << 7;
 
 /// Bit `j` set where byte `j` of `x` may be zero: exact for the lowest
 /// zero byte, and may also flag a byte above a zero one (callers check).
+#[cfg(any(test, not(target_arch = "x86_64")))]
 #[inline(always)]
 fn zero_bytes(x: u128) -> u32 {
     let z = x.wrapping_sub(LSB) & !x & MSB;
@@ -131,20 +204,27 @@ impl Table {
         (home, tag)
     }
 
-    #[inline(always)]
-    fn window(&self, home: usize) -> u128 {
-        let mut w = [0u8; WINDOW];
-        w.copy_from_slice(&self.tags[home..home + WINDOW]);
-        u128::from_le_bytes(w)
-    }
-
     /// Hashes `key` and reads its window's tags (no entry is read).
     #[inline(always)]
     pub fn probe(&self, key: u128) -> Probe {
         let (home, tag) = self.place(key);
-        let w = self.window(home);
-        let candidates = zero_bytes(w ^ (u128::from(tag) * LSB));
+        let candidates = self.matching(home, tag);
         Probe { home, candidates }
+    }
+
+    /// Bit `j` set where the tag of slot `home + j` is `tag` (for `tag`
+    /// 0: the empty slots; may flag extra slots, never misses one, and is
+    /// exact for the lowest).
+    #[inline(always)]
+    fn matching(&self, home: usize, tag: u8) -> u32 {
+        let window: &[u8; WINDOW] = self.tags[home..home + WINDOW]
+            .try_into()
+            .unwrap_or(&[0; WINDOW]);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of the x86-64 baseline; `window` is 16 bytes.
+        return unsafe { x86::matching(window, tag) };
+        #[cfg(not(target_arch = "x86_64"))]
+        zero_bytes(u128::from_le_bytes(*window) ^ (u128::from(tag) * LSB))
     }
 
     /// The entry of the probed key, if present.
@@ -173,7 +253,7 @@ impl Table {
     /// at its size bound with the key's window full, evict the home slot.
     pub fn insert(&mut self, e: Entry) {
         let can_grow = |t: &Self| (1usize << t.bits) < MAX_SLOTS;
-        if self.len * 2 >= 1 << self.bits && can_grow(self) {
+        if self.len * 8 >= 7 << self.bits && can_grow(self) {
             self.grow();
         }
         while !self.place_entry(e, false) {
@@ -189,7 +269,7 @@ impl Table {
     /// none, unless `evict`, which then overwrites the home slot.
     fn place_entry(&mut self, e: Entry, evict: bool) -> bool {
         let (home, tag) = self.place(e.key);
-        let empty = zero_bytes(self.window(home));
+        let empty = self.matching(home, 0);
         // The lowest flagged byte is exact: a real empty slot.
         let slot = if empty != 0 {
             self.len += 1;
@@ -215,14 +295,68 @@ impl Table {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use super::WINDOW;
+
+    /// Bit `j` set where `window[j] == tag`.
+    ///
+    /// # Safety
+    /// The CPU must support SSE2 (every x86-64 CPU does).
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    pub(super) unsafe fn matching(window: &[u8; WINDOW], tag: u8) -> u32 {
+        // SAFETY: `window` is 16 readable bytes; unaligned load.
+        let w = unsafe { _mm_loadu_si128(window.as_ptr().cast()) };
+        _mm_movemask_epi8(_mm_cmpeq_epi8(w, _mm_set1_epi8(tag as i8))) as u32 & 0xffff
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn entry(key: u128) -> Entry {
-        let mut ids = [0; INLINE];
-        ids[0] = key as u32;
-        Entry { key, n: 1, ids }
+        Entry::inline(key, &[key as u32 & 0xff_ffff]).unwrap()
+    }
+
+    #[test]
+    fn tag_matching_flags_every_match_and_is_exact_for_the_lowest() {
+        let mut t = Table::default();
+        let mut state = 0x9e37_79b9u64;
+        for (i, tag) in t.tags.iter_mut().enumerate() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            *tag = if i % 3 == 0 { 0 } else { (state % 5) as u8 };
+        }
+        for home in 0..t.tags.len() - WINDOW {
+            for tag in 0..5u8 {
+                let got = t.matching(home, tag);
+                let want: u32 = (0..WINDOW)
+                    .filter(|&j| t.tags[home + j] == tag)
+                    .map(|j| 1 << j)
+                    .sum();
+                assert_eq!(got & want, want);
+                assert_eq!(got.trailing_zeros(), want.trailing_zeros());
+            }
+        }
+    }
+
+    #[test]
+    fn ids_pack_into_24_bits_and_back() {
+        let ids = [0, 0xff_ffff, 0x12_3456, 7];
+        for n in 0..=INLINE {
+            let e = Entry::inline(1, &ids[..n]).unwrap();
+            assert_eq!(e.n as usize, n);
+            assert_eq!(e.ids().unwrap()[..n], ids[..n]);
+        }
+        assert!(Entry::inline(1, &[1 << 24]).is_none());
+        assert!(Entry::inline(1, &[1; INLINE + 1]).is_none());
+        let e = Entry::in_arena(1, 77, 9);
+        assert_eq!((e.ids(), e.arena()), (None, (77, 9)));
     }
 
     #[test]
@@ -273,7 +407,7 @@ mod tests {
             let k = i.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
             t.insert(entry(k));
             // The key just inserted is always found.
-            assert_eq!(t.get(k).map(|e| e.ids[0]), Some(k as u32));
+            assert_eq!(t.get(k).map(|e| e.unpack()[0]), Some(k as u32 & 0xff_ffff));
         }
         assert_eq!(t.tags.len(), MAX_SLOTS + WINDOW);
         assert!(t.len() <= MAX_SLOTS + WINDOW);
