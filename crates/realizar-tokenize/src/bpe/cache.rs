@@ -82,7 +82,7 @@ const IN_ARENA: u32 = u32::MAX;
 
 /// One model's cache (per thread): words of up to 15 bytes in an
 /// open-addressed [`Table`], longer ones in hash maps.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct WordCache {
     short: Table,
     long: FxHashMap<(u128, u128), Slot>,
@@ -90,6 +90,8 @@ pub struct WordCache {
     arena: Vec<u32>,
     /// [`WordCache::encode_batch`]'s id buffer, kept between batches.
     scratch: Vec<u32>,
+    /// [`WordCache::encode_batch`]'s keys and probes, kept between batches.
+    batch: Box<([u128; BATCH], [Probe; BATCH])>,
 }
 
 /// `word` (at most 16 bytes) as little-endian bytes of a `u128`, zero-padded.
@@ -160,6 +162,19 @@ fn key(word: &[u8]) -> Key<'_> {
         Key::Long(load(&word[..16]), tail | len)
     } else {
         Key::Huge(word)
+    }
+}
+
+impl Default for WordCache {
+    fn default() -> Self {
+        Self {
+            short: Table::default(),
+            long: FxHashMap::default(),
+            huge: FxHashMap::default(),
+            arena: Vec::new(),
+            scratch: Vec::new(),
+            batch: Box::new(([0; BATCH], [Probe::NONE; BATCH])),
+        }
     }
 }
 
@@ -306,11 +321,13 @@ impl WordCache {
         encode: &mut impl FnMut(&[u8], &mut Vec<u32>),
     ) {
         let ends = &ends[..ends.len().min(BATCH)];
-        let mut keys = [0u128; BATCH];
-        let mut probes = [Probe::NONE; BATCH];
+        // Keys and probes of the batch (kept between batches: no zeroing).
+        let (keys, probes) = &mut *self.batch;
         let mut s = start;
         for (k, &e) in ends.iter().enumerate() {
             let n = e - s;
+            // A longer word's probe finds nothing (the key is not read).
+            probes[k] = Probe::NONE;
             if n <= 15 {
                 // One unaligned 16-byte load masked to the word, where the
                 // text has 16 bytes from `s`.
@@ -336,7 +353,8 @@ impl WordCache {
         let mut m = 0;
         let mut s = start;
         for (k, &e) in ends.iter().enumerate() {
-            match self.short.find(keys[k], probes[k]) {
+            let (key, probe) = (self.batch.0[k], self.batch.1[k]);
+            match self.short.find(key, probe) {
                 Some(entry) if entry.n as usize <= INLINE => {
                     buf[m..m + INLINE].copy_from_slice(&entry.unpack());
                     m += entry.n as usize;

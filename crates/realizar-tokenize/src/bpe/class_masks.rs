@@ -75,6 +75,7 @@ mod x86 {
     /// # Safety
     /// The CPU must support SSE2 (every x86-64 CPU does).
     #[target_feature(enable = "sse2")]
+    #[inline]
     pub(super) unsafe fn block(chunk: &[u8; 64]) -> Block {
         let mut m = Block::default();
         for q in 0..4 {

@@ -247,7 +247,9 @@ impl HfTokenizer {
     /// Encodes `text`; with `add_special_tokens` the post-processor's
     /// template (e.g. a leading BOS) is applied.
     pub fn encode(&self, text: &str, add_special_tokens: bool) -> Vec<u32> {
-        let mut out = Vec::with_capacity(text.len() / 3 + 2);
+        // Byte-level BPE with a small vocabulary gives about one id per two
+        // bytes of English; growing the vector later would copy it.
+        let mut out = Vec::with_capacity(text.len() / 2 + 2);
         if add_special_tokens {
             out.extend_from_slice(&self.post.prefix);
         }
