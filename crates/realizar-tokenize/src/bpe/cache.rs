@@ -2,7 +2,7 @@
 //! packed with their length into one or two `u128` keys, so a hit is a
 //! key compare with no pointer to follow and no `memcmp`. Words of up to
 //! 15 bytes live in an open-addressed [`Table`] with up to eleven ids
-//! inline; [`WordCache::encode_batch`] looks up a batch of words with
+//! inline; [`WordCache::stage`] and [`WordCache::flush`] look up a batch of words with
 //! their memory accesses overlapped. Longer words live in hash maps with
 //! up to three ids inline. Longer encodings live in one shared arena, so
 //! no word costs an allocation.
@@ -66,7 +66,7 @@ const CAPACITY: usize = 100_000;
 const ARENA_MAX: usize = 1 << 22;
 /// Words longer than this (in bytes) are not cached.
 pub const MAX_WORD: usize = 1024;
-/// Words looked up together by [`WordCache::encode_batch`].
+/// Words looked up together by [`WordCache::flush`].
 pub const BATCH: usize = 32;
 
 /// Ids of one long word: inline when `n <= 3`, else `ids = [start, len, _]`
@@ -88,10 +88,10 @@ pub struct WordCache {
     long: FxHashMap<(u128, u128), Slot>,
     huge: FxHashMap<Box<[u8]>, Slot>,
     arena: Vec<u32>,
-    /// [`WordCache::encode_batch`]'s id buffer, kept between batches.
+    /// [`WordCache::flush`]'s id buffer, kept between batches.
     scratch: Vec<u32>,
-    /// [`WordCache::encode_batch`]'s keys and probes, kept between batches.
-    batch: Box<([u128; BATCH], [Probe; BATCH])>,
+    /// The words staged for [`WordCache::flush`].
+    batch: Box<Batch>,
 }
 
 /// `word` (at most 16 bytes) as little-endian bytes of a `u128`, zero-padded.
@@ -173,7 +173,13 @@ impl Default for WordCache {
             huge: FxHashMap::default(),
             arena: Vec::new(),
             scratch: Vec::new(),
-            batch: Box::new(([0; BATCH], [Probe::NONE; BATCH])),
+            batch: Box::new(Batch {
+                start: 0,
+                len: 0,
+                ends: [0; BATCH],
+                keys: [0; BATCH],
+                probes: [Probe::NONE; BATCH],
+            }),
         }
     }
 }
@@ -307,53 +313,63 @@ impl WordCache {
         self.insert(word, &out[start..]);
     }
 
-    /// Appends the ids of the words `text[start..ends[0]]`,
-    /// `text[ends[0]..ends[1]]`, ... (at most [`BATCH`] of them, none
-    /// empty), as [`Self::get_or_encode`] would one by one. The hash and
-    /// tag row of every short word are read first, then the entries, so
-    /// the batch's memory accesses overlap instead of queueing.
-    pub fn encode_batch(
+    /// Drops any staged words (left by a call that unwound mid-batch).
+    pub fn discard_staged(&mut self) {
+        self.batch.len = 0;
+    }
+
+    /// Stages the word `text[s..e]` (non-empty, starting where the last
+    /// staged word ended) for the next [`Self::flush`]: a short word's key
+    /// is built and its tag row read now, so the entry reads of a whole
+    /// batch come together. True when the batch is full (flush it then).
+    #[inline(always)]
+    pub fn stage(&mut self, text: &[u8], s: usize, e: usize) -> bool {
+        let b = &mut *self.batch;
+        let k = b.len;
+        if k == 0 {
+            b.start = s;
+        }
+        b.ends[k] = e;
+        let n = e - s;
+        // A longer word's probe finds nothing (its key is not read).
+        b.probes[k] = Probe::NONE;
+        if n <= 15 {
+            // One unaligned 16-byte load masked to the word, where the text
+            // has 16 bytes from `s`.
+            let w = match text.get(s..s + 16) {
+                Some(w16) => {
+                    let mut bytes = [0u8; 16];
+                    bytes.copy_from_slice(w16);
+                    u128::from_le_bytes(bytes) & KEEP[n]
+                }
+                None => load(&text[s..e]),
+            };
+            b.keys[k] = w | (n as u128) << 120;
+            b.probes[k] = self.short.probe(b.keys[k]);
+        }
+        b.len = k + 1;
+        b.len == BATCH
+    }
+
+    /// Appends the ids of the staged words to `out`, as
+    /// [`Self::get_or_encode`] would one by one, and empties the batch.
+    ///
+    /// Inline hits are gathered branch-free (all [`INLINE`] slots written,
+    /// the count added), so no branch waits on an entry's id count. A probe
+    /// made stale by an insert on a miss can only miss (the key compare is
+    /// exact); a miss looks the word up afresh.
+    pub fn flush(
         &mut self,
         text: &[u8],
-        start: usize,
-        ends: &[usize],
         out: &mut Vec<u32>,
         encode: &mut impl FnMut(&[u8], &mut Vec<u32>),
     ) {
-        let ends = &ends[..ends.len().min(BATCH)];
-        // Keys and probes of the batch (kept between batches: no zeroing).
-        let (keys, probes) = &mut *self.batch;
-        let mut s = start;
-        for (k, &e) in ends.iter().enumerate() {
-            let n = e - s;
-            // A longer word's probe finds nothing (the key is not read).
-            probes[k] = Probe::NONE;
-            if n <= 15 {
-                // One unaligned 16-byte load masked to the word, where the
-                // text has 16 bytes from `s`.
-                let w = match text.get(s..s + 16) {
-                    Some(w16) => {
-                        let mut b = [0u8; 16];
-                        b.copy_from_slice(w16);
-                        u128::from_le_bytes(b) & ((1u128 << (8 * n)) - 1)
-                    }
-                    None => load(&text[s..e]),
-                };
-                keys[k] = w | (n as u128) << 120;
-                probes[k] = self.short.probe(keys[k]);
-            }
-            s = e;
-        }
-        // Inline hits are gathered branch-free (all [`INLINE`] ids
-        // written, the count added), so no branch waits on an entry's id
-        // count. A probe made stale by an insert below can only miss (the
-        // key compare is exact); a miss looks the word up afresh.
         let mut buf = std::mem::take(&mut self.scratch);
         buf.resize(BATCH * INLINE, 0);
         let mut m = 0;
-        let mut s = start;
-        for (k, &e) in ends.iter().enumerate() {
-            let (key, probe) = (self.batch.0[k], self.batch.1[k]);
+        let mut s = self.batch.start;
+        for k in 0..self.batch.len {
+            let (key, probe, e) = (self.batch.keys[k], self.batch.probes[k], self.batch.ends[k]);
             match self.short.find(key, probe) {
                 Some(entry) if entry.n as usize <= INLINE => {
                     buf[m..m + INLINE].copy_from_slice(&entry.unpack());
@@ -369,7 +385,30 @@ impl WordCache {
         }
         out.extend_from_slice(&buf[..m]);
         self.scratch = buf;
+        self.batch.len = 0;
     }
+}
+
+/// `KEEP[n]`: the low `n` bytes of a `u128`.
+const KEEP: [u128; 16] = {
+    let mut t = [0u128; 16];
+    let mut n = 1;
+    while n < 16 {
+        t[n] = (1u128 << (8 * n)) - 1;
+        n += 1;
+    }
+    t
+};
+
+/// Words staged for [`WordCache::flush`].
+#[derive(Debug)]
+struct Batch {
+    /// Start of the first word.
+    start: usize,
+    len: usize,
+    ends: [usize; BATCH],
+    keys: [u128; BATCH],
+    probes: [Probe; BATCH],
 }
 
 #[cfg(test)]

@@ -269,20 +269,16 @@ impl HfTokenizer {
         if self.normalizers.is_empty()
             && let Some(known) = self.fast_split
         {
-            // Words go to the model in batches, looked up in the cache together.
+            // Words are staged in the cache and looked up a batch at a time.
             let b = text.as_bytes();
-            let mut ends = [0usize; cache::BATCH];
-            let (mut n, mut start) = (0, 0);
+            let mut encode = |w: &[u8], o: &mut Vec<u32>| self.model.encode_word_uncached(w, o);
+            cache.discard_staged();
             fastsplit::for_each(known, text, |s, e| {
-                ends[n] = e;
-                n += 1;
-                if n == cache::BATCH {
-                    self.model.encode_words(b, start, &ends, cache, out);
-                    (n, start) = (0, e);
+                if cache.stage(b, s, e) {
+                    cache.flush(b, out, &mut encode);
                 }
-                debug_assert!(s < e);
             });
-            return self.model.encode_words(b, start, &ends[..n], cache, out);
+            return cache.flush(b, out, &mut encode);
         }
         if self.normalizers.is_empty() {
             return self.pre_tokenize(0, text, cache, out);

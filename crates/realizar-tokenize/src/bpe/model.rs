@@ -127,23 +127,6 @@ impl BpeModel {
         cache.get_or_encode(word, out, &mut |w, o| self.encode_word_uncached(w, o));
     }
 
-    /// Appends the ids of the pre-tokens `text[start..ends[0]]`,
-    /// `text[ends[0]..ends[1]]`, ... (non-empty, at most
-    /// [`super::cache::BATCH`]), looking the batch up in `cache` together.
-    #[inline]
-    pub fn encode_words(
-        &self,
-        text: &[u8],
-        start: usize,
-        ends: &[usize],
-        cache: &mut WordCache,
-        out: &mut Vec<u32>,
-    ) {
-        cache.encode_batch(text, start, ends, out, &mut |w, o| {
-            self.encode_word_uncached(w, o)
-        });
-    }
-
     /// Appends the ids of one pre-token to `out` without the cache.
     pub fn encode_word_uncached(&self, word: &[u8], out: &mut Vec<u32>) {
         if self.opts.ignore_merges
