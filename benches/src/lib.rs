@@ -1,6 +1,8 @@
 //! Shared helpers of realizar's criterion suites (the suites are in `benches/`).
 #![warn(missing_docs)]
 
+pub mod text;
+
 /// Deterministic pseudo-random `f32`s in `[-1, 1)` (xorshift), so every run
 /// and every peer measures the same data.
 pub fn random_f32(len: usize, seed: u64) -> Vec<f32> {

@@ -320,8 +320,9 @@ impl WordCache {
 
     /// Stages the word `text[s..e]` (non-empty, starting where the last
     /// staged word ended) for the next [`Self::flush`]: a short word's key
-    /// is built and its tag row read now, so the entry reads of a whole
-    /// batch come together. True when the batch is full (flush it then).
+    /// is built and hashed now, and its home entry's load started, so the
+    /// entry reads of a whole batch overlap. True when the batch is full
+    /// (flush it then).
     #[inline(always)]
     pub fn stage(&mut self, text: &[u8], s: usize, e: usize) -> bool {
         let b = &mut *self.batch;
@@ -345,7 +346,7 @@ impl WordCache {
                 None => load(&text[s..e]),
             };
             b.keys[k] = w | (n as u128) << 120;
-            b.probes[k] = self.short.probe(b.keys[k]);
+            b.probes[k] = self.short.locate(b.keys[k]);
         }
         b.len = k + 1;
         b.len == BATCH

@@ -114,20 +114,18 @@ const EMPTY: Entry = Entry {
     packed: [0; 12],
 };
 
-/// Where a key's search starts, and which slots of its window carry its tag.
+/// Where a key's search starts: its home slot and its tag.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Probe {
     home: usize,
-    /// Bit `j` set: slot `home + j` may hold the key (tag matches; may be a
-    /// false candidate, the key compare decides).
-    candidates: u32,
+    tag: u8,
 }
 
 impl Probe {
     /// A probe that finds nothing.
     pub const NONE: Self = Self {
-        home: 0,
-        candidates: 0,
+        home: usize::MAX,
+        tag: 0,
     };
 }
 
@@ -156,6 +154,22 @@ fn hash(key: u128) -> u64 {
     let (lo, hi) = (key as u64 ^ K1, (key >> 64) as u64 ^ K2);
     let p = u128::from(lo) * u128::from(hi);
     (p as u64) ^ (p >> 64) as u64
+}
+
+/// Asks the CPU to start loading `e`'s cache line (a hint; nothing on
+/// targets without one).
+#[inline(always)]
+fn prefetch(e: &Entry) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch only hints the cache: it reads nothing and cannot
+    // fault; the pointer comes from a reference. SSE is part of the x86-64
+    // baseline.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>((e as *const Entry).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = e;
 }
 
 #[cfg(any(test, not(target_arch = "x86_64")))]
@@ -204,36 +218,27 @@ impl Table {
         (home, tag)
     }
 
-    /// Hashes `key` and reads its window's tags (no entry is read).
+    /// Hashes `key` and starts loading its home slot's entry (most keys
+    /// sit there), without waiting for it.
     #[inline(always)]
-    pub fn probe(&self, key: u128) -> Probe {
+    pub fn locate(&self, key: u128) -> Probe {
         let (home, tag) = self.place(key);
-        let candidates = self.matching(home, tag);
-        Probe { home, candidates }
+        prefetch(&self.entries[home]);
+        Probe { home, tag }
     }
 
-    /// Bit `j` set where the tag of slot `home + j` is `tag` (for `tag`
-    /// 0: the empty slots; may flag extra slots, never misses one, and is
-    /// exact for the lowest).
-    #[inline(always)]
-    fn matching(&self, home: usize, tag: u8) -> u32 {
-        let window: &[u8; WINDOW] = self.tags[home..home + WINDOW]
-            .try_into()
-            .unwrap_or(&[0; WINDOW]);
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: SSE2 is part of the x86-64 baseline; `window` is 16 bytes.
-        return unsafe { x86::matching(window, tag) };
-        #[cfg(not(target_arch = "x86_64"))]
-        zero_bytes(u128::from_le_bytes(*window) ^ (u128::from(tag) * LSB))
-    }
-
-    /// The entry of the probed key, if present.
+    /// The entry of the located key, if present: the home slot first, then
+    /// the slots of the window whose tag matches.
     #[inline(always)]
     pub fn find(&self, key: u128, p: Probe) -> Option<&Entry> {
-        let mut c = p.candidates;
+        // `get`: a probe made before the table was replaced by a smaller
+        // one may point past the end; it just misses.
+        let home = self.entries.get(p.home)?;
+        if home.key == key {
+            return Some(home);
+        }
+        let mut c = self.matching(p.home, p.tag) & !1;
         while c != 0 {
-            // `get`: a stale probe (from before the table was replaced by
-            // a smaller one) may point past the end; it just misses.
             let e = self.entries.get(p.home + c.trailing_zeros() as usize)?;
             if e.key == key {
                 return Some(e);
@@ -246,14 +251,30 @@ impl Table {
     /// Looks `key` up.
     #[inline]
     pub fn get(&self, key: u128) -> Option<&Entry> {
-        self.find(key, self.probe(key))
+        self.find(key, self.locate(key))
+    }
+
+    /// Bit `j` set where the tag of slot `home + j` is `tag` (for `tag`
+    /// 0: the empty slots; may flag extra slots, never misses one, and is
+    /// exact for the lowest).
+    #[inline(always)]
+    fn matching(&self, home: usize, tag: u8) -> u32 {
+        let Some(window) = self.tags.get(home..home.saturating_add(WINDOW)) else {
+            return 0;
+        };
+        let window: &[u8; WINDOW] = window.try_into().unwrap_or(&[0; WINDOW]);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of the x86-64 baseline; `window` is 16 bytes.
+        return unsafe { x86::matching(window, tag) };
+        #[cfg(not(target_arch = "x86_64"))]
+        zero_bytes(u128::from_le_bytes(*window) ^ (u128::from(tag) * LSB))
     }
 
     /// Stores `e` (whose key is not in the table); may grow the table or,
     /// at its size bound with the key's window full, evict the home slot.
     pub fn insert(&mut self, e: Entry) {
         let can_grow = |t: &Self| (1usize << t.bits) < MAX_SLOTS;
-        if self.len * 8 >= 7 << self.bits && can_grow(self) {
+        if self.len * 2 >= 1 << self.bits && can_grow(self) {
             self.grow();
         }
         while !self.place_entry(e, false) {
@@ -383,7 +404,7 @@ mod tests {
     }
 
     #[test]
-    fn keys_survive_growth_and_are_found_by_probe_and_find() {
+    fn keys_survive_growth_and_are_found_by_locate_and_find() {
         let mut t = Table::default();
         let keys: Vec<u128> = (1..40_000u128)
             .map(|i| i * 0x1_0000_0001 + (i << 120))
@@ -394,7 +415,7 @@ mod tests {
         }
         assert_eq!(t.len(), keys.len());
         for &k in &keys {
-            let p = t.probe(k);
+            let p = t.locate(k);
             assert_eq!(t.find(k, p), Some(&entry(k)));
         }
         assert!(t.get(0xdead_beef).is_none());
