@@ -88,8 +88,6 @@ pub struct WordCache {
     long: FxHashMap<(u128, u128), Slot>,
     huge: FxHashMap<Box<[u8]>, Slot>,
     arena: Vec<u32>,
-    /// [`WordCache::flush`]'s id buffer, kept between batches.
-    scratch: Vec<u32>,
     /// The words staged for [`WordCache::flush`].
     batch: Box<Batch>,
 }
@@ -172,7 +170,6 @@ impl Default for WordCache {
             long: FxHashMap::default(),
             huge: FxHashMap::default(),
             arena: Vec::new(),
-            scratch: Vec::new(),
             batch: Box::new(Batch {
                 start: 0,
                 len: 0,
@@ -355,8 +352,8 @@ impl WordCache {
     /// Appends the ids of the staged words to `out`, as
     /// [`Self::get_or_encode`] would one by one, and empties the batch.
     ///
-    /// Inline hits are gathered branch-free (all [`INLINE`] slots written,
-    /// the count added), so no branch waits on an entry's id count. A probe
+    /// Inline hits are written branch-free (all [`INLINE`] slots written,
+    /// the length set), so no branch waits on an entry's id count. A probe
     /// made stale by an insert on a miss can only miss (the key compare is
     /// exact); a miss looks the word up afresh.
     pub fn flush(
@@ -365,27 +362,23 @@ impl WordCache {
         out: &mut Vec<u32>,
         encode: &mut impl FnMut(&[u8], &mut Vec<u32>),
     ) {
-        let mut buf = std::mem::take(&mut self.scratch);
-        buf.resize(BATCH * INLINE, 0);
-        let mut m = 0;
+        // Room for every inline hit, so the pushes below never reallocate.
+        out.reserve(self.batch.len * INLINE);
         let mut s = self.batch.start;
         for k in 0..self.batch.len {
             let (key, probe, e) = (self.batch.keys[k], self.batch.probes[k], self.batch.ends[k]);
             match self.short.find(key, probe) {
                 Some(entry) if entry.n as usize <= INLINE => {
-                    buf[m..m + INLINE].copy_from_slice(&entry.unpack());
-                    m += entry.n as usize;
+                    // All slots pushed, the unused ones dropped: no branch
+                    // on the id count.
+                    let keep = out.len() + entry.n as usize;
+                    out.extend_from_slice(&entry.unpack());
+                    out.truncate(keep);
                 }
-                _ => {
-                    out.extend_from_slice(&buf[..m]);
-                    m = 0;
-                    self.get_or_encode(&text[s..e], out, encode);
-                }
+                _ => self.get_or_encode(&text[s..e], out, encode),
             }
             s = e;
         }
-        out.extend_from_slice(&buf[..m]);
-        self.scratch = buf;
         self.batch.len = 0;
     }
 }

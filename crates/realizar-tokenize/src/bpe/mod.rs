@@ -247,9 +247,16 @@ impl HfTokenizer {
     /// Encodes `text`; with `add_special_tokens` the post-processor's
     /// template (e.g. a leading BOS) is applied.
     pub fn encode(&self, text: &str, add_special_tokens: bool) -> Vec<u32> {
-        // Byte-level BPE with a small vocabulary gives about one id per two
-        // bytes of English; growing the vector later would copy it.
-        let mut out = Vec::with_capacity(text.len() / 2 + 2);
+        // A byte-level id covers at least one byte, and a lookup may write
+        // four ids before keeping its count: a short text gets room for
+        // all (no reallocation at all), a long one for the about one id per
+        // two bytes of English with a small vocabulary (growing copies).
+        let room = if text.len() < 4096 {
+            text.len()
+        } else {
+            text.len() / 2
+        };
+        let mut out = Vec::with_capacity(room + 2 * cache::BATCH * 4);
         if add_special_tokens {
             out.extend_from_slice(&self.post.prefix);
         }
