@@ -1,7 +1,7 @@
 //! The pre-token → ids cache. Words of up to 31 bytes (nearly all) are
 //! packed with their length into one or two `u128` keys, so a hit is a
 //! key compare with no pointer to follow and no `memcmp`. Words of up to
-//! 15 bytes live in an open-addressed [`Table`] with up to eleven ids
+//! 15 bytes live in an open-addressed table (`word_table.rs`) with up to eleven ids
 //! inline; [`WordCache::stage`] and [`WordCache::flush`] look up a batch of words with
 //! their memory accesses overlapped. Longer words live in hash maps with
 //! up to three ids inline. Longer encodings live in one shared arena, so
@@ -81,7 +81,7 @@ struct Slot {
 const IN_ARENA: u32 = u32::MAX;
 
 /// One model's cache (per thread): words of up to 15 bytes in an
-/// open-addressed [`Table`], longer ones in hash maps.
+/// open-addressed table, longer ones in hash maps.
 #[derive(Debug)]
 pub struct WordCache {
     short: Table,
@@ -352,7 +352,7 @@ impl WordCache {
     /// Appends the ids of the staged words to `out`, as
     /// [`Self::get_or_encode`] would one by one, and empties the batch.
     ///
-    /// Inline hits are written branch-free (all [`INLINE`] slots written,
+    /// Inline hits are written branch-free (all four slots written,
     /// the length set), so no branch waits on an entry's id count. A probe
     /// made stale by an insert on a miss can only miss (the key compare is
     /// exact); a miss looks the word up afresh.
