@@ -1,11 +1,11 @@
 //! The pre-token → ids cache. Words of up to 31 bytes (nearly all) are
 //! packed with their length into one or two `u128` keys, so a hit is a
 //! key compare with no pointer to follow and no `memcmp`. Words of up to
-//! 15 bytes live in an open-addressed table (`word_table.rs`) with up to eleven ids
-//! inline; [`WordCache::stage`] and [`WordCache::flush`] look up a batch of words with
-//! their memory accesses overlapped. Longer words live in hash maps with
-//! up to three ids inline. Longer encodings live in one shared arena, so
-//! no word costs an allocation.
+//! 15 bytes live in an open-addressed table (`word_table.rs`) with up to
+//! four ids inline; [`WordCache::stage`] and [`WordCache::flush`] look up
+//! a batch of words with their memory accesses overlapped. Longer words
+//! live in hash maps with up to three ids inline. Longer encodings live in
+//! one shared arena, so no word costs an allocation.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
