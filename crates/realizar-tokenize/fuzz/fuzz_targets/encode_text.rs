@@ -1,10 +1,12 @@
 //! Hostile text through the fixture tokenizers (GPT-2 and LLaMA-3 style
-//! byte-level BPE, SentencePiece BPE and Unigram): no panics, and byte-level
-//! BPE round-trips every string exactly.
+//! byte-level BPE, SentencePiece BPE and Unigram): no panics, byte-level
+//! BPE round-trips every string exactly, and the hand-written GPT-2 and
+//! LLaMA-3 splits give exactly the regex's matches.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use realizar_tokenize::bpe::HfTokenizer;
+use realizar_tokenize::bpe::pretokenize::{GPT2_PATTERN, LLAMA3_PATTERN, SplitRegex};
 use realizar_tokenize::sentencepiece::SentencePiece;
 use std::sync::LazyLock;
 
@@ -23,10 +25,27 @@ static SPM: LazyLock<[SentencePiece; 2]> = LazyLock::new(|| {
     ]
 });
 
+/// (hand-written, regex) splitters of both patterns.
+static SPLITS: LazyLock<Vec<(SplitRegex, SplitRegex)>> = LazyLock::new(|| {
+    [GPT2_PATTERN, LLAMA3_PATTERN]
+        .iter()
+        .map(|p| {
+            let fast = SplitRegex::new(p).expect("pattern");
+            (fast.clone(), fast.without_fast_path())
+        })
+        .collect()
+});
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    for (fast, regex) in SPLITS.iter() {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        fast.for_each(text, |s, e, m| a.push((s, e, m)));
+        regex.for_each(text, |s, e, m| b.push((s, e, m)));
+        assert_eq!(a, b, "hand-written split differs from the regex");
+    }
     for tok in [&*GPT2, &*LLAMA3] {
         let ids = tok.encode(text, false);
         let back = tok.decode(&ids, false).expect("ids from encode decode");
