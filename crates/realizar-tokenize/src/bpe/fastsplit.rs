@@ -367,6 +367,26 @@ mod tests {
         }
     }
 
+    /// `rounds` texts of up to `max_pieces - 1` pieces drawn from
+    /// `palette` (xorshift from `seed`), each split both ways.
+    fn random_texts(palette: &[&str], seed: u64, rounds: usize, max_pieces: u64) {
+        let sp = splitters();
+        let mut state = seed;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..rounds {
+            let mut s = String::new();
+            for _ in 0..(next() % max_pieces) {
+                s.push_str(palette[(next() % palette.len() as u64) as usize]);
+            }
+            both(&sp, &s);
+        }
+    }
+
     #[test]
     fn same_matches_as_the_regex_on_random_text() {
         const PALETTE: &[&str] = &[
@@ -375,21 +395,7 @@ mod tests {
             "\u{3000}", "\u{2028}", "\u{b}", "\u{85}", "中", "😀", "\u{301}", "-", "(", "_", ".",
             "\u{200d}", "x\u{308}", "ab", "12345", "\u{1f}", "ǅ", "ʰ", "ª",
         ];
-        let sp = splitters();
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..4000 {
-            let mut s = String::new();
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            for _ in 0..(state % 24) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                s.push_str(PALETTE[(state % PALETTE.len() as u64) as usize]);
-            }
-            both(&sp, &s);
-        }
+        random_texts(PALETTE, 0x9e37_79b9_7f4a_7c15, 4000, 24);
     }
 
     #[test]
@@ -440,21 +446,7 @@ mod tests {
             "                                                                              ",
             "..........................................................................!!",
         ];
-        let sp = splitters();
-        let mut state = 0x1234_5678_9abc_def1u64;
-        for _ in 0..200 {
-            let mut s = String::new();
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            for _ in 0..(state % 600) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                s.push_str(PALETTE[(state % PALETTE.len() as u64) as usize]);
-            }
-            both(&sp, &s);
-        }
+        random_texts(PALETTE, 0x1234_5678_9abc_def1, 200, 600);
     }
 
     #[test]
@@ -519,21 +511,11 @@ mod tests {
             "\x0b",
             "\n\n\n\n\n\n\n\n\n\n",
         ];
-        let sp = splitters();
-        let mut state = 0x1234_5678u64;
-        let rounds = std::env::var("SPLIT_ROUNDS").map_or(20_000, |v| v.parse().unwrap_or(20_000));
-        for _ in 0..rounds {
-            let mut s = String::new();
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            for _ in 0..(state % 30) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                s.push_str(PALETTE[(state % PALETTE.len() as u64) as usize]);
-            }
-            both(&sp, &s);
-        }
+        random_texts(
+            PALETTE,
+            0x1234_5678,
+            std::env::var("SPLIT_ROUNDS").map_or(20_000, |v| v.parse().unwrap_or(20_000)),
+            30,
+        );
     }
 }

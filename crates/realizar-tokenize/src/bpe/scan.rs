@@ -14,6 +14,12 @@ use super::fastsplit::{Class, contraction, run};
 pub(super) struct Scan<'a> {
     pub b: &'a [u8],
     base: usize,
+    m: Masks,
+}
+
+/// Class bitmaps of 128 bytes (see [`super::class_masks::Block`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Masks {
     letter: u128,
     digit: u128,
     space: u128,
@@ -21,6 +27,22 @@ pub(super) struct Scan<'a> {
     blank: u128,
     apos: u128,
     ascii: u128,
+}
+
+impl Masks {
+    /// Every mask moved `sh` bytes back (bit 0 = byte `sh`).
+    #[inline(always)]
+    fn from(&self, sh: usize) -> Self {
+        Self {
+            letter: self.letter >> sh,
+            digit: self.digit >> sh,
+            space: self.space >> sh,
+            newline: self.newline >> sh,
+            blank: self.blank >> sh,
+            apos: self.apos >> sh,
+            ascii: self.ascii >> sh,
+        }
+    }
 }
 
 /// Match starts found in one window (see [`Scan::gpt2_window`]).
@@ -37,13 +59,7 @@ impl<'a> Scan<'a> {
         let mut s = Self {
             b,
             base: 0,
-            letter: 0,
-            digit: 0,
-            space: 0,
-            newline: 0,
-            blank: 0,
-            apos: 0,
-            ascii: 0,
+            m: Masks::default(),
         };
         s.push_block(0);
         s.push_block(64);
@@ -57,13 +73,14 @@ impl<'a> Scan<'a> {
     fn push_block(&mut self, at: usize) {
         let m = block(self.b, at);
         let push = |w: &mut u128, x: u64| *w = *w >> 64 | u128::from(x) << 64;
-        push(&mut self.letter, m.letter);
-        push(&mut self.digit, m.digit);
-        push(&mut self.space, m.space);
-        push(&mut self.newline, m.newline);
-        push(&mut self.blank, m.blank);
-        push(&mut self.apos, m.apos);
-        push(&mut self.ascii, m.ascii);
+        let w = &mut self.m;
+        push(&mut w.letter, m.letter);
+        push(&mut w.digit, m.digit);
+        push(&mut w.space, m.space);
+        push(&mut w.newline, m.newline);
+        push(&mut w.blank, m.blank);
+        push(&mut w.apos, m.apos);
+        push(&mut w.ascii, m.ascii);
     }
 
     /// Slides until `i` is in the low block.
@@ -82,10 +99,10 @@ impl<'a> Scan<'a> {
         loop {
             self.seek(s);
             let inside = match class {
-                Class::Letter => self.letter,
-                Class::Number => self.digit,
-                Class::Space => self.space,
-                Class::Other => self.ascii & !(self.letter | self.digit | self.space),
+                Class::Letter => self.m.letter,
+                Class::Number => self.m.digit,
+                Class::Space => self.m.space,
+                Class::Other => self.m.ascii & !(self.m.letter | self.m.digit | self.m.space),
             };
             let stop = !inside >> (s - self.base);
             if stop != 0 {
@@ -112,7 +129,8 @@ impl<'a> Scan<'a> {
     fn frame(&mut self, i: usize) -> Frame {
         self.seek(i);
         let sh = i - self.base;
-        let ascii = self.ascii >> sh;
+        let m = self.m.from(sh);
+        let ascii = m.ascii;
         // First non-ASCII byte, or the end of the text (past it no class).
         let q = (!ascii).trailing_zeros() as usize;
         // Positions whose rule reads only known ASCII bytes (rules read
@@ -124,17 +142,7 @@ impl<'a> Scan<'a> {
         } else {
             (q.saturating_sub(1), false)
         };
-        Frame {
-            letter: self.letter >> sh,
-            digit: self.digit >> sh,
-            space: self.space >> sh,
-            newline: self.newline >> sh,
-            blank: self.blank >> sh,
-            apos: self.apos >> sh,
-            ascii,
-            trusted,
-            at_end,
-        }
+        Frame { m, trusted, at_end }
     }
 
     /// The starts of GPT-2 matches in the 64 bytes from `i` (itself a
@@ -158,9 +166,9 @@ impl<'a> Scan<'a> {
     #[inline(always)]
     pub fn gpt2_window(&mut self, t: &str, i: usize) -> Window {
         let f = self.frame(i);
-        let (l, n, s, sp) = (f.letter, f.digit, f.space, f.blank);
-        let o = f.ascii & !(l | n | s);
-        let lno = f.ascii & !s;
+        let (l, n, s, sp) = (f.m.letter, f.m.digit, f.m.space, f.m.blank);
+        let o = f.m.ascii & !(l | n | s);
+        let lno = f.m.ascii & !s;
         let run_starts = ((l & !after(l)) | (n & !after(n)) | (o & !after(o))) & !after(sp);
         let spaced = sp & before(lno);
         let ws_start = s & !after(s);
@@ -189,8 +197,9 @@ impl<'a> Scan<'a> {
     #[inline(always)]
     pub fn llama3_window(&mut self, t: &str, i: usize) -> Window {
         let mut f = self.frame(i);
-        let (l, n, s, nl, sp) = (f.letter, f.digit, f.space, f.newline, f.blank);
-        let o = f.ascii & !(l | n | s);
+        let m = f.m;
+        let (l, n, s, nl, sp) = (m.letter, m.digit, m.space, m.newline, m.blank);
+        let o = m.ascii & !(l | n | s);
         let tw = s & !nl;
         let o_start = o & !after(o);
         // Line breaks right after an other-run belong to its match.
@@ -205,7 +214,7 @@ impl<'a> Scan<'a> {
             | n_start
             | (o_start & !after(sp))
             | (ws & !after(ws))
-            | (tw & after(tw) & !before(ws) & before(f.ascii));
+            | (tw & after(tw) & !before(ws) & before(m.ascii));
         // First T after a line break: a start if no line break follows
         // in its run of Ts.
         let mut cand = tw & after(nl) & ws & f.mask();
@@ -251,13 +260,7 @@ fn before(x: u128) -> u128 {
 
 /// A window's masks from its start `i` (see [`Scan::frame`]).
 struct Frame {
-    letter: u128,
-    digit: u128,
-    space: u128,
-    newline: u128,
-    blank: u128,
-    apos: u128,
-    ascii: u128,
+    m: Masks,
     /// Positions below this are decided by known bytes.
     trusted: usize,
     /// The text ends inside the window.
@@ -276,7 +279,7 @@ impl Frame {
     #[inline(always)]
     fn finish(mut self, t: &str, i: usize, mut starts: u128, fold: bool) -> Window {
         starts &= self.mask();
-        let mut aps = self.apos & (starts | 1) & self.mask();
+        let mut aps = self.m.apos & (starts | 1) & self.mask();
         while aps != 0 {
             let p = aps.trailing_zeros() as usize;
             aps &= aps - 1;
