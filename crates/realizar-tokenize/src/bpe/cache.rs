@@ -90,6 +90,8 @@ pub struct WordCache {
     arena: Vec<u32>,
     /// The words staged for [`WordCache::flush`].
     batch: Box<Batch>,
+    /// The arena size that empties the cache ([`ARENA_MAX`]).
+    arena_max: usize,
 }
 
 /// `word` (at most 16 bytes) as little-endian bytes of a `u128`, zero-padded.
@@ -177,6 +179,7 @@ impl Default for WordCache {
                 keys: [0; BATCH],
                 probes: [Probe::NONE; BATCH],
             }),
+            arena_max: ARENA_MAX,
         }
     }
 }
@@ -242,8 +245,13 @@ impl WordCache {
 
     /// Remembers the ids of `word` (which must not be cached yet).
     pub fn insert(&mut self, word: &[u8], ids: &[u32]) {
-        if self.arena.len() >= ARENA_MAX {
-            *self = Self::default();
+        if self.arena.len() >= self.arena_max {
+            // Every cached word goes (entries point into the arena); the
+            // staged batch stays (a flush may be inserting).
+            self.short = Table::default();
+            self.long.clear();
+            self.huge.clear();
+            self.arena.clear();
         }
         if self.long.len() + self.huge.len() >= CAPACITY {
             // Long words' arena ids stay until the arena is cleared.
@@ -408,6 +416,38 @@ struct Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cache_emptied_by_an_insert_inside_a_flush_finishes_the_batch() {
+        // Words of five ids each go to the arena; a tiny arena bound makes
+        // the inserts of one flush empty the cache several times over.
+        let text: Vec<u8> = (0..200u32)
+            .flat_map(|i| [b'a' + (i % 26) as u8, b'0' + (i / 26) as u8, b' '])
+            .collect();
+        let mut encode =
+            |w: &[u8], o: &mut Vec<u32>| o.extend(w.iter().map(|&b| u32::from(b)).chain([7, 7]));
+        let mut want = Vec::new();
+        for w in text.chunks(3) {
+            encode(w, &mut want);
+        }
+        for round in 0..2 {
+            let mut c = WordCache {
+                arena_max: 12,
+                ..WordCache::default()
+            };
+            let mut out = Vec::new();
+            for (k, s) in (0..text.len()).step_by(3).enumerate() {
+                if c.stage(&text, s, s + 3) {
+                    c.flush(&text, &mut out, &mut encode);
+                }
+                if round == 1 && k % 7 == 0 {
+                    c.flush(&text, &mut out, &mut encode);
+                }
+            }
+            c.flush(&text, &mut out, &mut encode);
+            assert_eq!(out, want, "round {round}");
+        }
+    }
 
     #[test]
     fn load_equals_a_zero_padded_copy() {
