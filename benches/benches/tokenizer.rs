@@ -48,6 +48,83 @@ fn hf_ids(hf: &tokenizers::pipeline::PipelineTokenizer, text: &str) -> Vec<u32> 
         .collect()
 }
 
+/// The fixture's id → raw bytes table: the ranks of the tiktoken-style
+/// peers (ids without bytes get a placeholder no text contains).
+fn ranks(tok: &Tokenizer) -> Vec<Vec<u8>> {
+    let Tokenizer::Bpe(t) = tok else {
+        return Vec::new();
+    };
+    (0..t.vocab_size() as u32)
+        .map(|id| match t.id_to_bytes(id) {
+            Some(b) if !b.is_empty() => b.to_vec(),
+            _ => [&[0xff, 0xfe][..], id.to_string().as_bytes()].concat(),
+        })
+        .collect()
+}
+
+/// The pre-tokenizer pattern of a fixture, for the peers that take one:
+/// the regex as written, and `bpe-openai`'s rewrite of `\s+(?!\S)` as
+/// (pattern, is-look-ahead) parts.
+fn patterns(model: &str) -> (&'static str, [(&'static str, bool); 3]) {
+    match model {
+        "gpt2" => (
+            r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+",
+            [
+                (
+                    r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+$",
+                    false,
+                ),
+                (r"\s+\s", true),
+                (r"\s+", false),
+            ],
+        ),
+        _ => (
+            r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+            [
+                (
+                    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+$",
+                    false,
+                ),
+                (r"\s+\s", true),
+                (r"\s+", false),
+            ],
+        ),
+    }
+}
+
+/// `tiktoken-rs` and `bpe-openai` tokenizers on the fixture's vocabulary.
+/// `bpe-openai` is `None` when it cannot take the vocabulary: its
+/// `from_dictionary` asserts that every token encodes to itself under
+/// rank order, which a vocabulary trained by HF `tokenizers` need not
+/// satisfy (the reason is printed).
+fn rank_peers(
+    tok: &Tokenizer,
+    model: &str,
+) -> (tiktoken_rs::CoreBPE, Option<bpe_openai::Tokenizer>) {
+    let ranks = ranks(tok);
+    let (pattern, parts) = patterns(model);
+    let encoder = ranks
+        .iter()
+        .enumerate()
+        .map(|(id, b)| (b.clone(), id as u32))
+        .collect();
+    let tiktoken = tiktoken_rs::CoreBPE::new(encoder, Default::default(), pattern)
+        .expect("tiktoken-rs from the fixture's ranks");
+    let bpe = std::panic::catch_unwind(|| {
+        bpe_openai::byte_pair_encoding::BytePairEncoding::from_dictionary(ranks, None)
+    });
+    let openai = match bpe {
+        Ok(bpe) => Some(
+            bpe_openai::Tokenizer::new_lookahead(bpe, &parts, false).expect("bpe-openai pattern"),
+        ),
+        Err(_) => {
+            eprintln!("{model}: bpe-openai cannot run on this vocabulary (not reported)");
+            None
+        }
+    };
+    (tiktoken, openai)
+}
+
 /// Empties our word cache (HF has no public way to clear its own).
 fn clear_cache(tok: &Tokenizer) {
     match tok {
@@ -94,6 +171,39 @@ fn encode_group(c: &mut Criterion, group: &str, models: &[(&str, &str)], with_hf
                         BatchSize::PerIteration,
                     )
                 });
+            }
+            if with_hf {
+                // Rank-based BPE (merge the lowest-id pair) is not HF's
+                // merge-rank BPE: say whether the ids agree, time both.
+                let (tiktoken, openai) = rank_peers(&ours, model);
+                let want = ours.encode(text, false);
+                let agree = tiktoken.encode_ordinary(text) == want;
+                eprintln!(
+                    "{group}/{model}/{name}: tiktoken-rs ids {} realizar's",
+                    if agree { "equal" } else { "differ from" }
+                );
+                g.bench_function(id("tiktoken_rs", "whole"), |b| {
+                    b.iter(|| black_box(tiktoken.encode_ordinary(black_box(text))))
+                });
+                g.bench_function(id("tiktoken_rs", "lines"), |b| {
+                    b.iter(|| {
+                        for l in &lines {
+                            black_box(tiktoken.encode_ordinary(black_box(l)));
+                        }
+                    })
+                });
+                if let Some(openai) = &openai {
+                    g.bench_function(id("bpe_openai", "whole"), |b| {
+                        b.iter(|| black_box(openai.encode(black_box(text.as_str()))))
+                    });
+                    g.bench_function(id("bpe_openai", "lines"), |b| {
+                        b.iter(|| {
+                            for l in &lines {
+                                black_box(openai.encode(black_box(*l)));
+                            }
+                        })
+                    });
+                }
             }
             if let Some(hf) = &hf {
                 // Same ids, or the comparison means nothing.

@@ -1,6 +1,8 @@
 """Encode/decode throughput of the Python reference tokenizers, on the same
 tokenizers and texts as the criterion suite `tokenizer`
-(benches/benches/tokenizer.rs), single thread.
+(benches/benches/tokenizer.rs), single thread: `tokenizers`, `tiktoken` (an
+Encoding built from the fixture's vocabulary, rank = id; its ids are
+reported as equal to HF's or not) and `sentencepiece`.
 
 Run (from the repository root):
 
@@ -18,6 +20,7 @@ Prints one line per (library, model, text, mode): median MB/s and the range.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import time
@@ -27,6 +30,7 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import sentencepiece as spm  # noqa: E402
+import tiktoken  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,6 +99,39 @@ def report(label: str, nbytes: int, times: list[float]) -> None:
     print(f"{label:48s} {statistics.median(rates):8.2f} MB/s  [{rates[0]:.2f} .. {rates[-1]:.2f}]")
 
 
+GPT2_PATTERN = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+LLAMA3_PATTERN = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+    r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+
+
+def byte_decoder() -> dict[str, int]:
+    """GPT-2's printable stand-in character of each byte, inverted."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {chr(c): b for b, c in zip(bs, cs)}
+
+
+def tiktoken_encoding(model: str):
+    """A `tiktoken` Encoding on the fixture's vocabulary (rank = id); its
+    rank-order merging need not give HF's ids, which `main` reports."""
+    vocab = json.loads((FIXTURES / f"{model}.json").read_text())["model"]["vocab"]
+    dec = byte_decoder()
+    ranks = {}
+    for token, rank in vocab.items():
+        if all(c in dec for c in token):
+            ranks.setdefault(bytes(dec[c] for c in token), rank)
+    pattern = GPT2_PATTERN if model == "gpt2" else LLAMA3_PATTERN
+    return tiktoken.Encoding(name=f"fixture-{model}", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
@@ -113,6 +150,15 @@ def main() -> None:
         ids = tok.encode(prose, add_special_tokens=False).ids
         report(f"tokenizers {model} decode prose", len(prose.encode()),
                timeit(lambda: tok.decode(ids, skip_special_tokens=False), args.repeats))
+        enc = tiktoken_encoding(model)
+        same = enc.encode_ordinary(prose) == ids
+        print(f"tiktoken {model}: ids {'equal' if same else 'differ from'} HF tokenizers' on prose")
+        for name, text in texts.items():
+            n = len(text.encode())
+            lines = split_lines(text)
+            report(f"tiktoken {model} {name} whole", n, timeit(lambda: enc.encode_ordinary(text), args.repeats))
+            report(f"tiktoken {model} {name} lines", n,
+                   timeit(lambda: [enc.encode_ordinary(l) for l in lines], args.repeats))
     for kind in ["bpe", "unigram"]:
         sp = spm.SentencePieceProcessor(model_file=str(FIXTURES / f"spm_{kind}.model"))
         for name, text in texts.items():

@@ -372,6 +372,15 @@ impl HfTokenizer {
         self.id_to_token.len()
     }
 
+    /// The raw bytes token `id` decodes to, for a byte-level tokenizer
+    /// whose decoder is a lone ByteLevel (`None` otherwise, or for an
+    /// unknown id). With [`Self::vocab_size`] this is the id → bytes table
+    /// that tiktoken-style libraries take as their ranks.
+    pub fn id_to_bytes(&self, id: u32) -> Option<&[u8]> {
+        self.id_to_token(id)?;
+        self.id_bytes.as_ref()?.get(id as usize).map(|b| &b[..])
+    }
+
     /// Bos, eos, unk, pad and the added tokens.
     pub fn special_tokens(&self) -> &SpecialTokens {
         &self.special
