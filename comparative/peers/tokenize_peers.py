@@ -132,6 +132,15 @@ def tiktoken_encoding(model: str):
     return tiktoken.Encoding(name=f"fixture-{model}", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
 
 
+def whole_and_lines(label: str, texts: dict[str, str], encode, repeats: int) -> None:
+    """Reports `encode` on each text whole and line by line."""
+    for name, text in texts.items():
+        n = len(text.encode())
+        lines = split_lines(text)
+        report(f"{label} {name} whole", n, timeit(lambda: encode(text), repeats))
+        report(f"{label} {name} lines", n, timeit(lambda: [encode(line) for line in lines], repeats))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
@@ -140,33 +149,18 @@ def main() -> None:
     texts = {"prose": prose, "code": code}
     for model in ["gpt2", "llama3"]:
         tok = Tokenizer.from_file(str(FIXTURES / f"{model}.json"))
-        for name, text in texts.items():
-            n = len(text.encode())
-            lines = split_lines(text)
-            report(f"tokenizers {model} {name} whole", n,
-                   timeit(lambda: tok.encode(text, add_special_tokens=False), args.repeats))
-            report(f"tokenizers {model} {name} lines", n,
-                   timeit(lambda: [tok.encode(l, add_special_tokens=False) for l in lines], args.repeats))
+        whole_and_lines(f"tokenizers {model}", texts,
+                        lambda t: tok.encode(t, add_special_tokens=False), args.repeats)
         ids = tok.encode(prose, add_special_tokens=False).ids
         report(f"tokenizers {model} decode prose", len(prose.encode()),
                timeit(lambda: tok.decode(ids, skip_special_tokens=False), args.repeats))
         enc = tiktoken_encoding(model)
         same = enc.encode_ordinary(prose) == ids
         print(f"tiktoken {model}: ids {'equal' if same else 'differ from'} HF tokenizers' on prose")
-        for name, text in texts.items():
-            n = len(text.encode())
-            lines = split_lines(text)
-            report(f"tiktoken {model} {name} whole", n, timeit(lambda: enc.encode_ordinary(text), args.repeats))
-            report(f"tiktoken {model} {name} lines", n,
-                   timeit(lambda: [enc.encode_ordinary(l) for l in lines], args.repeats))
+        whole_and_lines(f"tiktoken {model}", texts, enc.encode_ordinary, args.repeats)
     for kind in ["bpe", "unigram"]:
         sp = spm.SentencePieceProcessor(model_file=str(FIXTURES / f"spm_{kind}.model"))
-        for name, text in texts.items():
-            n = len(text.encode())
-            lines = split_lines(text)
-            report(f"sentencepiece {kind} {name} whole", n, timeit(lambda: sp.encode(text), args.repeats))
-            report(f"sentencepiece {kind} {name} lines", n,
-                   timeit(lambda: [sp.encode(l) for l in lines], args.repeats))
+        whole_and_lines(f"sentencepiece {kind}", texts, sp.encode, args.repeats)
         ids = sp.encode(prose)
         report(f"sentencepiece {kind} decode prose", len(prose.encode()),
                timeit(lambda: sp.decode(ids), args.repeats))
