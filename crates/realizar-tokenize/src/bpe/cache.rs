@@ -4,13 +4,13 @@
 //! 15 bytes live in an open-addressed table (`word_table.rs`) with up to
 //! four ids inline; [`WordCache::stage`] and [`WordCache::flush`] look up
 //! a batch of words with their memory accesses overlapped. Longer words
-//! live in hash maps with up to three ids inline. Longer encodings live in
-//! one shared arena, so no word costs an allocation.
+//! live in hash maps, their ids stored the same way. Longer encodings live
+//! in one shared arena, so no word costs an allocation.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::word_table::{Entry, INLINE, Probe, Table};
+use super::word_table::{Entry, INLINE, Ids, Probe, Table};
 use crate::hash::FxHashMap;
 
 /// Models whose caches a thread keeps at once (the oldest is dropped).
@@ -69,24 +69,13 @@ pub const MAX_WORD: usize = 1024;
 /// Words looked up together by [`WordCache::flush`].
 pub const BATCH: usize = 32;
 
-/// Ids of one long word: inline when `n <= 3`, else `ids = [start, len, _]`
-/// into the arena.
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    n: u32,
-    ids: [u32; 3],
-}
-
-/// Marks a slot whose ids are in the arena.
-const IN_ARENA: u32 = u32::MAX;
-
 /// One model's cache (per thread): words of up to 15 bytes in an
 /// open-addressed table, longer ones in hash maps.
 #[derive(Debug)]
 pub struct WordCache {
     short: Table,
-    long: FxHashMap<(u128, u128), Slot>,
-    huge: FxHashMap<Box<[u8]>, Slot>,
+    long: FxHashMap<(u128, u128), Ids>,
+    huge: FxHashMap<Box<[u8]>, Ids>,
     arena: Vec<u32>,
     /// The words staged for [`WordCache::flush`].
     batch: Box<Batch>,
@@ -185,27 +174,13 @@ impl Default for WordCache {
 }
 
 impl WordCache {
-    /// Appends the ids of a slot to `out`.
+    /// Appends a word's cached ids to `out`.
     #[inline(always)]
-    fn emit(&self, n: u32, ids: &[u32; 3], out: &mut Vec<u32>) {
-        match n {
-            1 => out.push(ids[0]),
-            2 => out.extend_from_slice(&ids[..2]),
-            3 => out.extend_from_slice(&ids[..3]),
-            _ => {
-                let (start, len) = (ids[0] as usize, ids[1] as usize);
-                out.extend_from_slice(&self.arena[start..start + len]);
-            }
-        }
-    }
-
-    /// Appends the ids of a short-word entry to `out`.
-    #[inline(always)]
-    fn emit_entry(&self, e: &Entry, out: &mut Vec<u32>) {
-        match e.ids() {
-            Some(ids) => out.extend_from_slice(&ids[..e.n as usize]),
+    fn emit(&self, ids: &Ids, out: &mut Vec<u32>) {
+        match ids.get() {
+            Some(inline) => out.extend_from_slice(&inline[..ids.n as usize]),
             None => {
-                let (start, len) = e.arena();
+                let (start, len) = ids.arena();
                 out.extend_from_slice(&self.arena[start..start + len]);
             }
         }
@@ -214,24 +189,13 @@ impl WordCache {
     /// Appends the cached ids of `word` to `out`; false on a miss.
     #[inline]
     pub fn get(&self, word: &[u8], out: &mut Vec<u32>) -> bool {
-        let (n, ids) = match key(word) {
-            Key::Short(k) => match self.short.get(k) {
-                Some(e) => {
-                    self.emit_entry(e, out);
-                    return true;
-                }
-                None => return false,
-            },
-            Key::Long(a, b) => match self.long.get(&(a, b)) {
-                Some(s) => (s.n, s.ids),
-                None => return false,
-            },
-            Key::Huge(w) => match self.huge.get(w) {
-                Some(s) => (s.n, s.ids),
-                None => return false,
-            },
+        let ids = match key(word) {
+            Key::Short(k) => self.short.get(k).map(|e| &e.ids),
+            Key::Long(a, b) => self.long.get(&(a, b)),
+            Key::Huge(w) => self.huge.get(w),
         };
-        self.emit(n, &ids, out);
+        let Some(ids) = ids else { return false };
+        self.emit(ids, out);
         true
     }
 
@@ -258,42 +222,22 @@ impl WordCache {
             self.long.clear();
             self.huge.clear();
         }
-        let key = key(word);
-        if let Key::Short(key) = key {
-            let e = match Entry::inline(key, ids) {
-                Some(e) => e,
-                None => {
-                    let Some([start, len]) = self.push_arena(ids) else {
-                        return;
-                    };
-                    Entry::in_arena(key, start, len)
-                }
-            };
-            return self.short.insert(e);
-        }
-        let slot = if (1..=3).contains(&ids.len()) {
-            let mut s = Slot {
-                n: ids.len() as u32,
-                ids: [0; 3],
-            };
-            s.ids[..ids.len()].copy_from_slice(ids);
-            s
-        } else {
-            let Some([start, len]) = self.push_arena(ids) else {
-                return;
-            };
-            Slot {
-                n: IN_ARENA,
-                ids: [start, len, 0],
+        let ids = match Ids::inline(ids) {
+            Some(inline) => inline,
+            None => {
+                let Some([start, len]) = self.push_arena(ids) else {
+                    return; // an arena past 4 G ids: not worth caching
+                };
+                Ids::in_arena(start, len)
             }
         };
-        match key {
-            Key::Short(_) => {}
+        match key(word) {
+            Key::Short(key) => self.short.insert(Entry { key, ids }),
             Key::Long(a, b) => {
-                self.long.insert((a, b), slot);
+                self.long.insert((a, b), ids);
             }
             Key::Huge(w) => {
-                self.huge.insert(w.into(), slot);
+                self.huge.insert(w.into(), ids);
             }
         }
     }
@@ -376,11 +320,11 @@ impl WordCache {
         for k in 0..self.batch.len {
             let (key, probe, e) = (self.batch.keys[k], self.batch.probes[k], self.batch.ends[k]);
             match self.short.find(key, probe) {
-                Some(entry) if entry.n as usize <= INLINE => {
+                Some(entry) if entry.ids.n as usize <= INLINE => {
                     // All slots pushed, the unused ones dropped: no branch
                     // on the id count.
-                    let keep = out.len() + entry.n as usize;
-                    out.extend_from_slice(&entry.unpack());
+                    let keep = out.len() + entry.ids.n as usize;
+                    out.extend_from_slice(&entry.ids.unpack());
                     out.truncate(keep);
                 }
                 _ => self.get_or_encode(&text[s..e], out, encode),

@@ -450,6 +450,20 @@ mod tests {
     }
 
     #[test]
+    fn same_matches_as_the_regex_after_long_non_ascii_stretches() {
+        // The window jumps over text taken one character at a time; the
+        // ASCII after it must be classified where it is.
+        let sp = splitters();
+        for n in [1, 21, 22, 43, 64, 150] {
+            let cjk = "中文".repeat(n);
+            for tail in [" the fox's 123 jumps\n  ok", "x'll  \t\n\n(ab) 9999"] {
+                both(&sp, &format!("ab {cjk}{tail}{cjk}{tail}"));
+                both(&sp, &format!("{cjk} {tail}"));
+            }
+        }
+    }
+
+    #[test]
     fn same_matches_as_the_regex_on_the_fixture_strings() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -1,10 +1,10 @@
 //! A sliding window of class bitmaps over the text being pre-tokenized,
-//! and the bit-parallel GPT-2 split built on it.
+//! and the bit-parallel GPT-2 and LLaMA-3 splits built on it.
 //!
 //! The window holds the masks of the 128 bytes from `base` (two 64-byte
 //! blocks, see [`super::class_masks`]). The end of a run of one class is a
-//! `trailing_zeros`; a whole window of GPT-2 match starts is a handful of
-//! shifts and ands ([`Scan::gpt2_window`]).
+//! `trailing_zeros`; a whole window of match starts is a handful of
+//! shifts and ands ([`Scan::gpt2_window`], [`Scan::llama3_window`]).
 
 use super::class_masks::block;
 use super::fastsplit::{Class, contraction, run};
@@ -63,7 +63,6 @@ impl<'a> Scan<'a> {
         };
         s.push_block(0);
         s.push_block(64);
-        s.base = 0;
         s
     }
 
@@ -83,13 +82,21 @@ impl<'a> Scan<'a> {
         push(&mut w.ascii, m.ascii);
     }
 
-    /// Slides until `i` is in the low block.
+    /// Slides until `i` is in the low block: one block on, or straight to
+    /// `i`'s block after a longer skip (a match taken one character at a
+    /// time over non-ASCII text), without classifying the blocks between.
     #[inline(always)]
     fn seek(&mut self, i: usize) {
-        while i >= self.base + 64 {
-            self.base += 64;
-            self.push_block(self.base + 64);
+        if i < self.base + 64 {
+            return;
         }
+        if i >= self.base + 128 {
+            self.base = i & !63;
+            self.push_block(self.base);
+        } else {
+            self.base += 64;
+        }
+        self.push_block(self.base + 64);
     }
 
     /// End of the ASCII run of `class` from `s` (at the first byte that is

@@ -4,10 +4,11 @@
 //!
 //! Layout: a row of one-byte tags (a slice of the key's hash, 0 = empty)
 //! beside the 32-byte entries (key, id count, up to [`INLINE`] ids). A
-//! key lives in the 16-slot window after its home slot: a lookup reads the
-//! window's 16 tags with one load, and touches an entry only where the tag
-//! matches. The split into [`Table::probe`] (hash and tag row, no entry
-//! read) and [`Table::find`] lets a caller issue the probes of a batch of
+//! key lives in the 16-slot window after its home slot, most often in the
+//! home slot itself: a lookup compares the key there, and only on a miss
+//! reads the window's 16 tags with one load and touches the entries whose
+//! tag matches. The split into [`Table::locate`] (hash, and a prefetch of
+//! the home entry) and [`Table::find`] lets a caller locate a batch of
 //! words before it reads any entry, so their memory accesses overlap.
 //!
 //! There is no deletion: an insert takes the first empty slot of the window
@@ -27,21 +28,19 @@ const MAX_SLOTS: usize = 1 << 17;
 /// 24 bits).
 pub(crate) const INLINE: usize = 4;
 
-/// One cached word: its key and up to [`INLINE`] ids of at most 24 bits
-/// packed in 12 bytes, or (`n > INLINE`) where its ids are in the caller's
-/// arena.
+/// A word's ids: up to [`INLINE`] of at most 24 bits packed in 12 bytes,
+/// or (`n > INLINE`) where they are in the cache's arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(C, align(32))]
-pub(crate) struct Entry {
-    pub key: u128,
+#[repr(C)]
+pub(crate) struct Ids {
     pub n: u32,
     packed: [u8; 12],
 }
 
-impl Entry {
-    /// An entry holding `ids` inline; `None` if there are more than
-    /// [`INLINE`] or one needs more than 24 bits.
-    pub fn inline(key: u128, ids: &[u32]) -> Option<Self> {
+impl Ids {
+    /// `ids` held inline; `None` if there are more than [`INLINE`] or one
+    /// needs more than 24 bits.
+    pub fn inline(ids: &[u32]) -> Option<Self> {
         if ids.len() > INLINE || ids.iter().any(|&id| id >> 24 != 0) {
             return None;
         }
@@ -50,28 +49,26 @@ impl Entry {
             packed[3 * k..3 * k + 3].copy_from_slice(&id.to_le_bytes()[..3]);
         }
         Some(Self {
-            key,
             n: ids.len() as u32,
             packed,
         })
     }
 
-    /// An entry whose `len` ids are at `start` in the caller's arena.
-    pub fn in_arena(key: u128, start: u32, len: u32) -> Self {
+    /// `len` ids at `start` in the arena.
+    pub fn in_arena(start: u32, len: u32) -> Self {
         let mut packed = [0u8; 12];
         packed[..4].copy_from_slice(&start.to_le_bytes());
         packed[4..8].copy_from_slice(&len.to_le_bytes());
         Self {
-            key,
             n: u32::MAX,
             packed,
         }
     }
 
     /// The inline ids (all [`INLINE`] slots; the first `n` are the word's),
-    /// or `None` for an arena entry.
+    /// or `None` for ids in the arena.
     #[inline(always)]
-    pub fn ids(&self) -> Option<[u32; INLINE]> {
+    pub fn get(&self) -> Option<[u32; INLINE]> {
         (self.n as usize <= INLINE).then(|| self.unpack())
     }
 
@@ -93,7 +90,7 @@ impl Entry {
         ]
     }
 
-    /// `(start, len)` of an arena entry's ids.
+    /// `(start, len)` of ids in the arena.
     pub fn arena(&self) -> (usize, usize) {
         let mut a = [0u8; 4];
         a.copy_from_slice(&self.packed[..4]);
@@ -106,12 +103,22 @@ impl Entry {
     }
 }
 
+/// One cached word: its key and its ids (32 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, align(32))]
+pub(crate) struct Entry {
+    pub key: u128,
+    pub ids: Ids,
+}
+
 /// The key of an empty slot: no word packs to it (its length byte would
 /// be 255).
 const EMPTY: Entry = Entry {
     key: u128::MAX,
-    n: 0,
-    packed: [0; 12],
+    ids: Ids {
+        n: 0,
+        packed: [0; 12],
+    },
 };
 
 /// Where a key's search starts: its home slot and its tag.
@@ -340,7 +347,10 @@ mod tests {
     use super::*;
 
     fn entry(key: u128) -> Entry {
-        Entry::inline(key, &[key as u32 & 0xff_ffff]).unwrap()
+        Entry {
+            key,
+            ids: Ids::inline(&[key as u32 & 0xff_ffff]).unwrap(),
+        }
     }
 
     #[test]
@@ -370,14 +380,14 @@ mod tests {
     fn ids_pack_into_24_bits_and_back() {
         let ids = [0, 0xff_ffff, 0x12_3456, 7];
         for n in 0..=INLINE {
-            let e = Entry::inline(1, &ids[..n]).unwrap();
+            let e = Ids::inline(&ids[..n]).unwrap();
             assert_eq!(e.n as usize, n);
-            assert_eq!(e.ids().unwrap()[..n], ids[..n]);
+            assert_eq!(e.get().unwrap()[..n], ids[..n]);
         }
-        assert!(Entry::inline(1, &[1 << 24]).is_none());
-        assert!(Entry::inline(1, &[1; INLINE + 1]).is_none());
-        let e = Entry::in_arena(1, 77, 9);
-        assert_eq!((e.ids(), e.arena()), (None, (77, 9)));
+        assert!(Ids::inline(&[1 << 24]).is_none());
+        assert!(Ids::inline(&[1; INLINE + 1]).is_none());
+        let e = Ids::in_arena(77, 9);
+        assert_eq!((e.get(), e.arena()), (None, (77, 9)));
     }
 
     #[test]
@@ -428,7 +438,10 @@ mod tests {
             let k = i.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
             t.insert(entry(k));
             // The key just inserted is always found.
-            assert_eq!(t.get(k).map(|e| e.unpack()[0]), Some(k as u32 & 0xff_ffff));
+            assert_eq!(
+                t.get(k).map(|e| e.ids.unpack()[0]),
+                Some(k as u32 & 0xff_ffff)
+            );
         }
         assert_eq!(t.tags.len(), MAX_SLOTS + WINDOW);
         assert!(t.len() <= MAX_SLOTS + WINDOW);
