@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use realizar_benches::text::{corpora, tokenizer_fixture as fixture};
+use realizar_tokenize::bpe::pretokenize::{GPT2_PATTERN, LLAMA3_PATTERN};
 use realizar_tokenize::{SpmKind, Tokenize, Tokenizer};
 
 /// HF `tokenizers` 1.0 rc: canonicalize the 1.0-format file, then load it.
@@ -68,7 +69,7 @@ fn ranks(tok: &Tokenizer) -> Vec<Vec<u8>> {
 fn patterns(model: &str) -> (&'static str, [(&'static str, bool); 3]) {
     match model {
         "gpt2" => (
-            r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+",
+            GPT2_PATTERN,
             [
                 (
                     r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+$",
@@ -79,7 +80,7 @@ fn patterns(model: &str) -> (&'static str, [(&'static str, bool); 3]) {
             ],
         ),
         _ => (
-            r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+            LLAMA3_PATTERN,
             [
                 (
                     r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+$",

@@ -214,102 +214,24 @@ fn next_llama3(t: &str, i: usize) -> usize {
     spaces(t, i, true)
 }
 
-/// ASCII class of the byte at `i`, if it is ASCII.
-#[inline(always)]
-fn ascii_class(b: &[u8], i: usize) -> Option<Class> {
-    b.get(i)
-        .filter(|c| c.is_ascii())
-        .map(|&c| ASCII[c as usize])
-}
-
-/// [`next_gpt2`] for a match that starts with ASCII letters, digits or
-/// others (optionally after one space); everything else (whitespace runs,
-/// apostrophes, non-ASCII starts) takes [`next_gpt2`].
-#[inline(always)]
-fn fast_gpt2(scan: &mut Scan<'_>, t: &str, i: usize) -> usize {
-    let b = scan.b;
-    let c0 = b[i];
-    let start = match ascii_class(b, i) {
-        _ if c0 == b'\'' => None,
-        Some(Class::Space) if c0 == b' ' => match ascii_class(b, i + 1) {
-            Some(Class::Space) | None => None,
-            Some(k) => Some((i + 1, k)),
-        },
-        Some(Class::Space) | None => None,
-        Some(k) => Some((i, k)),
-    };
-    match start {
-        Some((s, k)) => scan.run(t, s, k),
-        None => next_gpt2(t, i),
-    }
-}
-
-/// [`next_llama3`] for the common ASCII starts; everything else takes
-/// [`next_llama3`].
-#[inline(always)]
-fn fast_llama3(scan: &mut Scan<'_>, t: &str, i: usize) -> usize {
-    let b = scan.b;
-    let c0 = b[i];
-    if c0 == b'\'' {
-        return next_llama3(t, i);
-    }
-    match ascii_class(b, i) {
-        Some(Class::Letter) => scan.run(t, i, Class::Letter),
-        Some(Class::Number) => {
-            let e = scan.run_end(i, Class::Number);
-            if e >= i + 3 {
-                i + 3
-            } else if e < b.len() && b[e] >= 0x80 {
-                // A non-ASCII digit may follow: the general path counts.
-                next_llama3(t, i)
-            } else {
-                e
-            }
-        }
-        Some(k0) => {
-            // The next character decides; non-ASCII or none: general path.
-            let Some(k1) = ascii_class(b, i + 1) else {
-                return next_llama3(t, i);
-            };
-            if c0 != b'\r' && c0 != b'\n' && k1 == Class::Letter {
-                scan.run(t, i + 1, Class::Letter)
-            } else if k0 == Class::Other {
-                newlines_after(b, scan.run(t, i, Class::Other))
-            } else if c0 == b' ' && k1 == Class::Other {
-                newlines_after(b, scan.run(t, i + 1, Class::Other))
-            } else {
-                next_llama3(t, i)
-            }
-        }
-        None => next_llama3(t, i),
-    }
-}
-
-/// `e` moved past any `\r` and `\n` that follow it.
-#[inline(always)]
-fn newlines_after(b: &[u8], mut e: usize) -> usize {
-    while e < b.len() && (b[e] == b'\r' || b[e] == b'\n') {
-        e += 1;
-    }
-    e
-}
-
 /// Calls `f(start, end)` for each match of `known` in `text` (the matches
 /// cover the text: every character is in one).
 pub fn for_each(known: Known, text: &str, f: impl FnMut(usize, usize)) {
     match known {
-        Known::Gpt2 => each_window(text, |s, t, i| s.gpt2_window(t, i), fast_gpt2, f),
-        Known::Llama3 => each_window(text, |s, t, i| s.llama3_window(t, i), fast_llama3, f),
+        Known::Gpt2 => each_window(text, |s, t, i| s.gpt2_window(t, i), next_gpt2, f),
+        Known::Llama3 => each_window(text, |s, t, i| s.llama3_window(t, i), next_llama3, f),
     }
 }
 
 /// The split a window of match starts at a time (`window`), one match at
-/// a time (`step`) where the window decides nothing.
+/// a time (`step`, the character-by-character matcher) where the window
+/// decides nothing: a non-ASCII byte within reach, or a run longer than
+/// the window.
 #[inline(always)]
 fn each_window(
     text: &str,
     window: impl Fn(&mut Scan<'_>, &str, usize) -> Window,
-    step: fn(&mut Scan<'_>, &str, usize) -> usize,
+    step: fn(&str, usize) -> usize,
     mut f: impl FnMut(usize, usize),
 ) {
     let mut scan = Scan::new(text.as_bytes());
@@ -331,7 +253,7 @@ fn each_window(
             i = s;
             continue;
         }
-        let e = step(&mut scan, text, i).max(i + 1);
+        let e = step(text, i).max(i + 1);
         // Every alternative consumes at least one character.
         let e = if text.is_char_boundary(e) {
             e

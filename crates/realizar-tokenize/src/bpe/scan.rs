@@ -2,17 +2,16 @@
 //! and the bit-parallel GPT-2 and LLaMA-3 splits built on it.
 //!
 //! The window holds the masks of the 128 bytes from `base` (two 64-byte
-//! blocks, see [`super::class_masks`]). The end of a run of one class is a
-//! `trailing_zeros`; a whole window of match starts is a handful of
-//! shifts and ands ([`Scan::gpt2_window`], [`Scan::llama3_window`]).
+//! blocks, see [`super::class_masks`]). A whole window of match starts is
+//! a handful of shifts and ands ([`Scan::gpt2_window`], [`Scan::llama3_window`]).
 
 use super::class_masks::block;
-use super::fastsplit::{Class, contraction, run};
+use super::fastsplit::contraction;
 
 /// Class bitmaps of the 128 bytes from `base`, slid forward as the split
 /// advances.
 pub(super) struct Scan<'a> {
-    pub b: &'a [u8],
+    b: &'a [u8],
     base: usize,
     m: Masks,
 }
@@ -97,38 +96,6 @@ impl<'a> Scan<'a> {
             self.base += 64;
         }
         self.push_block(self.base + 64);
-    }
-
-    /// End of the ASCII run of `class` from `s` (at the first byte that is
-    /// not an ASCII `class` byte, or the end of the text).
-    #[inline(always)]
-    pub fn run_end(&mut self, mut s: usize, class: Class) -> usize {
-        loop {
-            self.seek(s);
-            let inside = match class {
-                Class::Letter => self.m.letter,
-                Class::Number => self.m.digit,
-                Class::Space => self.m.space,
-                Class::Other => self.m.ascii & !(self.m.letter | self.m.digit | self.m.space),
-            };
-            let stop = !inside >> (s - self.base);
-            if stop != 0 {
-                return s + stop.trailing_zeros() as usize;
-            }
-            s = self.base + 128;
-        }
-    }
-
-    /// End of the run of `class` from `s`, past any non-ASCII characters
-    /// of the class.
-    #[inline(always)]
-    pub fn run(&mut self, t: &str, s: usize, class: Class) -> usize {
-        let e = self.run_end(s, class);
-        if e < self.b.len() && self.b[e] >= 0x80 {
-            run(t, e, class)
-        } else {
-            e
-        }
     }
 
     /// The masks of the window from `i`, bit 0 = byte `i`.
