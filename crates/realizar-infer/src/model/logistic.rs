@@ -125,9 +125,10 @@ impl Score {
     /// (`x.len()` already checked).
     #[inline]
     fn positive(&self, x: &[f32], dot: DotFn, dot64: DotF64) -> Result<bool> {
-        // The input goes first: the kernel prefetches its first operand,
-        // and the input is the cold one (the weights stay in L1 between
-        // calls).
+        // The input goes first: for long operands the kernel prefetches its
+        // first operand, and the input is the one that can be cold (the
+        // weights stay in L1 between calls). A 784-feature input is too
+        // short to be prefetched.
         let z = dot(x, self.w32.as_slice()) + self.b32;
         // False for NaN; true for infinities, which the exact path re-checks.
         if z.abs() >= TIE_BAND && z.is_finite() {
