@@ -162,6 +162,40 @@ fn short_value(s: simd::Short, b: &[u8], at: usize) -> Option<f32> {
     }
 }
 
+/// Which reader of number arrays runs: the best this CPU has, or in
+/// tests the one a test asks for (per thread).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NumberPath {
+    /// One number per SSE4.1 kernel call (`simd`).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    Sse41,
+    /// A byte at a time.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Scalar,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// A test's choice of path for its thread (`None`: the CPU's best).
+    static FORCED_PATH: std::cell::Cell<Option<NumberPath>> = const { std::cell::Cell::new(None) };
+}
+
+impl NumberPath {
+    /// The best path of this CPU (the standard library caches detection).
+    #[inline]
+    fn for_this_cpu() -> Self {
+        #[cfg(test)]
+        if let Some(p) = FORCED_PATH.with(std::cell::Cell::get) {
+            return p;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("sse4.1") {
+            return Self::Sse41;
+        }
+        Self::Scalar
+    }
+}
+
 /// A position in the body.
 struct Cursor<'a> {
     b: &'a [u8],
@@ -358,9 +392,11 @@ impl<'a> Cursor<'a> {
     /// `[number, ...]`, appended to `out`.
     fn numbers(&mut self, out: &mut Vec<f32>) -> Option<()> {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("sse4.1") {
-            // SAFETY: SSE4.1 is present (checked just above).
-            return unsafe { simd::numbers_sse41(self, out) };
+        {
+            if NumberPath::for_this_cpu() == NumberPath::Sse41 {
+                // SAFETY: `for_this_cpu` chose it after detecting SSE4.1.
+                return unsafe { simd::numbers_sse41(self, out) };
+            }
         }
         self.numbers_with(out, |_, _| None)
     }
@@ -376,6 +412,17 @@ impl<'a> Cursor<'a> {
         if self.try_eat(b']') {
             return Some(());
         }
+        self.elements_with(out, short)
+    }
+
+    /// The elements of a non-empty array of numbers from the first one
+    /// (or any later one) through the closing `]`, appended to `out`.
+    #[inline(always)]
+    fn elements_with(
+        &mut self,
+        out: &mut Vec<f32>,
+        short: impl Fn(&[u8], usize) -> Option<simd::Short> + Copy,
+    ) -> Option<()> {
         loop {
             out.push(self.number_with(short)?);
             self.ws();

@@ -81,8 +81,8 @@ mod x86 {
     use super::Short;
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_madd_epi16,
-        _mm_maddubs_epi16, _mm_min_epu8, _mm_movemask_epi8, _mm_packus_epi32, _mm_set1_epi8,
-        _mm_set1_epi16, _mm_set1_epi32, _mm_shuffle_epi8, _mm_sub_epi8,
+        _mm_maddubs_epi16, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_packus_epi32,
+        _mm_set1_epi8, _mm_set1_epi16, _mm_set1_epi32, _mm_shuffle_epi8, _mm_sub_epi8,
     };
 
     /// Byte shuffles, index `len * 17 + dot` (`dot` 16 when there is none):
@@ -111,7 +111,14 @@ mod x86 {
         t
     }
 
-    /// The parser's `numbers` compiled for SSE4.1, with the kernel inlined.
+    /// The parser's `numbers` compiled for SSE4.1: the elements are found
+    /// from a bitmap of the separators (`,` and `]`) of each 64 bytes, and
+    /// each is read by the kernel (inlined) when it is exactly one short
+    /// number, by the general path otherwise (a sign, spaces, an exponent,
+    /// anything malformed). Where an element starts is known from the
+    /// bitmap, not from where the previous one ended, so the numbers are
+    /// read independently of one another (the processor overlaps them).
+    /// The last 64 bytes of the body go through the element loop.
     ///
     /// # Safety
     /// The CPU must have SSE4.1.
@@ -120,12 +127,70 @@ mod x86 {
         c: &mut super::super::Cursor<'_>,
         out: &mut Vec<f32>,
     ) -> Option<()> {
-        c.numbers_with(out, |b, i| {
+        let short = |b: &[u8], i: usize| {
             let window = b.get(i..i.checked_add(16)?)?;
             // SAFETY: this function runs only with SSE4.1 (its contract);
             // `window` is 16 readable bytes.
             unsafe { kernel(window) }
-        })
+        };
+        c.eat(b'[')?;
+        if c.try_eat(b']') {
+            return Some(());
+        }
+        let b = c.b;
+        // The current element is `b[start..p]`, `p` its separator; start
+        // <= base always (both advance past separators already seen).
+        let mut start = c.i;
+        let mut base = start;
+        while let Some(block) = b.get(base..).and_then(|r| r.first_chunk::<64>()) {
+            let mut seps = separators(block);
+            while seps != 0 {
+                let p = base + seps.trailing_zeros() as usize;
+                seps &= seps - 1;
+                let len = p - start;
+                let known = match b.get(start..).and_then(|r| r.first_chunk::<16>()) {
+                    Some(window) if (1..=15).contains(&len) => exact(window, len),
+                    _ => None,
+                };
+                match known {
+                    Some(s) => out.push(super::super::short_value(s, b, start)?),
+                    None => {
+                        // The general path must end, after blanks, at `p`:
+                        // a number contains no separator, so it cannot
+                        // pass it, and anything before it is malformed.
+                        c.i = start;
+                        out.push(c.number_with(short)?);
+                        c.ws();
+                        if c.i != p {
+                            return None;
+                        }
+                    }
+                }
+                if b[p] == b']' {
+                    c.i = p + 1;
+                    return Some(());
+                }
+                start = p + 1;
+            }
+            base += 64;
+        }
+        c.i = start;
+        c.elements_with(out, short)
+    }
+
+    /// Bit `k` set where `block[k]` is `,` or `]`.
+    #[target_feature(enable = "sse4.1")]
+    #[inline]
+    fn separators(block: &[u8; 64]) -> u64 {
+        let (comma, close) = (_mm_set1_epi8(b',' as i8), _mm_set1_epi8(b']' as i8));
+        let mut m = 0u64;
+        for (k, chunk) in block.chunks_exact(16).enumerate() {
+            // SAFETY: `chunk` holds 16 bytes; the load is unaligned.
+            let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) };
+            let hit = _mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, close));
+            m |= u64::from(_mm_movemask_epi8(hit) as u16) << (16 * k);
+        }
+        m
     }
 
     /// The kernel: `window` is the 16 bytes from the number's first digit.
@@ -159,6 +224,51 @@ mod x86 {
         {
             return None;
         }
+        Some(Short {
+            mantissa: digits_value(d, len, dot_at),
+            frac_digits: if has_dot { len - dot_at - 1 } else { 0 },
+            len,
+        })
+    }
+
+    /// The kernel when the number is known to be exactly `window[..len]`
+    /// (the next byte is its separator), `len` in 1..=15: the same answer
+    /// as [`kernel`] there, with every check in one branch.
+    #[target_feature(enable = "sse4.1")]
+    #[inline]
+    pub(super) fn exact(window: &[u8; 16], len: usize) -> Option<Short> {
+        debug_assert!((1..=15).contains(&len));
+        // SAFETY: `window` holds 16 bytes; the load is unaligned.
+        let v = unsafe { _mm_loadu_si128(window.as_ptr().cast::<__m128i>()) };
+        let d = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
+        let digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+        let dot = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8));
+        let want = (1u32 << len) - 1;
+        let digits = _mm_movemask_epi8(digit) as u32 & want;
+        let dots = _mm_movemask_epi8(dot) as u32 & want;
+        let dot_at = (dots | 1 << 16).trailing_zeros() as usize;
+        // A byte neither digit nor dot, two dots, a dot first or last.
+        let bad = ((digits | dots) ^ want)
+            | (dots & dots.wrapping_sub(1))
+            | (dots & (1 | want ^ want >> 1));
+        // A leading zero must be the whole integer part.
+        let leading_zero = (window[0] == b'0') & (len > 1) & (dot_at != 1);
+        if bad != 0 || leading_zero {
+            return None;
+        }
+        Some(Short {
+            mantissa: digits_value(d, len, dot_at),
+            frac_digits: if dots != 0 { len - dot_at - 1 } else { 0 },
+            len,
+        })
+    }
+
+    /// The digits of a checked short number as an integer: `d` is its
+    /// bytes minus `'0'`, `len` its length, `dot_at` its dot's index (16
+    /// without one).
+    #[target_feature(enable = "sse4.1")]
+    #[inline]
+    fn digits_value(d: __m128i, len: usize, dot_at: usize) -> u64 {
         let mask = &SHUFFLE[len * 17 + dot_at.min(16)];
         // SAFETY: `mask` is 16 bytes; the load is unaligned.
         let mask = unsafe { _mm_loadu_si128(mask.as_ptr().cast::<__m128i>()) };
@@ -170,11 +280,7 @@ mod x86 {
         let quads = _mm_packus_epi32(quads, quads);
         let eights = _mm_madd_epi16(quads, _mm_set1_epi32(0x0001_2710));
         let halves = _mm_cvtsi128_si64(eights) as u64;
-        Some(Short {
-            mantissa: (halves & 0xFFFF_FFFF) * 100_000_000 + (halves >> 32),
-            frac_digits: if has_dot { len - dot_at - 1 } else { 0 },
-            len,
-        })
+        (halves & 0xFFFF_FFFF) * 100_000_000 + (halves >> 32)
     }
 }
 
@@ -237,6 +343,24 @@ mod tests {
             at in 0usize..8,
         ) {
             prop_assert_eq!(short_decimal(&w, at), short_decimal_scalar(&w, at));
+        }
+
+        /// With the length known (a separator right after it), the
+        /// one-branch kernel equals the general one.
+        #[test]
+        fn exact_matches_the_kernel(
+            mut w in proptest::collection::vec(prop::sample::select(b"0123456789..0000,]eE- \x80\xff".to_vec()), 16),
+            len in 1usize..=15,
+            sep in prop::sample::select(b",]".to_vec()),
+        ) {
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("sse4.1") {
+                w[len] = sep;
+                let window: &[u8; 16] = w.as_slice().try_into().unwrap();
+                // SAFETY: SSE4.1 checked just above.
+                let (got, want) = unsafe { (x86::exact(window, len), x86::kernel(window)) };
+                prop_assert_eq!(got, want.filter(|s| s.len == len));
+            }
         }
 
         /// On valid short numbers both give the digits' value.

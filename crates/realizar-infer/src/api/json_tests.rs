@@ -2,7 +2,7 @@
 //! both accept, an error whenever `serde_json` errs.
 
 use super::super::{BatchPredictRequest, PredictRequest};
-use super::{fast_batch, fast_predict};
+use super::{FORCED_PATH, NumberPath, fast_batch, fast_predict};
 use proptest::prelude::*;
 
 fn serde_predict(b: &[u8]) -> Option<PredictRequest> {
@@ -20,20 +20,52 @@ fn same(a: &PredictRequest, b: &PredictRequest) -> bool {
             .all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
-fn check(body: &str) {
-    let fast = fast_predict(body.as_bytes());
-    let slow = serde_predict(body.as_bytes());
-    if let Some(f) = &fast {
-        let s =
-            slow.unwrap_or_else(|| panic!("fast path accepted what serde_json refuses: {body}"));
-        assert!(same(f, &s), "{body}: fast {f:?} serde {s:?}");
+/// The readers of number arrays this CPU can run.
+fn paths() -> Vec<NumberPath> {
+    #[allow(unused_mut)]
+    let mut v = vec![NumberPath::Scalar];
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("sse4.1") {
+        v.push(NumberPath::Sse41);
     }
-    let public = PredictRequest::from_json(body.as_bytes()).ok();
-    assert_eq!(
-        public.is_some(),
-        serde_predict(body.as_bytes()).is_some(),
-        "{body}"
-    );
+    v
+}
+
+/// `f` once under each path (forced for this thread).
+fn on_each_path<T>(f: impl Fn() -> T) -> Vec<(NumberPath, T)> {
+    paths()
+        .into_iter()
+        .map(|p| {
+            FORCED_PATH.with(|c| c.set(Some(p)));
+            let r = f();
+            FORCED_PATH.with(|c| c.set(None));
+            (p, r)
+        })
+        .collect()
+}
+
+/// On every path: what the fast path accepts, serde_json accepts with the
+/// same value; the public parser accepts exactly what serde_json does.
+/// Returns whether the fast path accepted the body on every path.
+fn check(body: &str) -> bool {
+    let slow = serde_predict(body.as_bytes());
+    let mut all = true;
+    for (path, (fast, public)) in on_each_path(|| {
+        (
+            fast_predict(body.as_bytes()),
+            PredictRequest::from_json(body.as_bytes()).ok(),
+        )
+    }) {
+        if let Some(f) = &fast {
+            let s = slow.as_ref().unwrap_or_else(|| {
+                panic!("{path:?}: fast path accepted what serde_json refuses: {body}")
+            });
+            assert!(same(f, s), "{path:?}: {body}: fast {f:?} serde {s:?}");
+        }
+        all &= fast.is_some();
+        assert_eq!(public.is_some(), slow.is_some(), "{path:?}: {body}");
+    }
+    all
 }
 
 /// `n` as the only feature and in a long body, where every number has the
@@ -275,5 +307,46 @@ proptest! {
         // the short-number kernel, whose midpoint guard then decides.
         let short: String = text.chars().take(15).collect();
         check_number(short.trim_end_matches('.'));
+    }
+}
+
+/// One feature as clients write them: an f32's shortest text, a pixel
+/// value, or a decimal of any shape (sign, exponent, up to 17 digits).
+fn element() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => any::<u32>().prop_filter_map("finite", |b| {
+            let v = f32::from_bits(b);
+            v.is_finite().then(|| serde_json::to_string(&v).unwrap())
+        }),
+        4 => (0u32..256).prop_map(|k| serde_json::to_string(&(k as f32 / 255.0)).unwrap()),
+        2 => "-?(0|[1-9][0-9]{0,16})(\\.[0-9]{1,16})?([eE][+-]?[0-9])?",
+        1 => prop::sample::select(vec![" 1", "2 ", "\t-3.5 ", "0", "-0", "0.0", "1.0"]).prop_map(String::from),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Long arrays of valid numbers, at every alignment to the 64-byte
+    /// blocks of the separator bitmap: every path reads them as serde_json.
+    #[test]
+    fn long_arrays_agree(elems in proptest::collection::vec(element(), 1..160), pad in 0usize..70) {
+        let body = format!(r#"{{"model_id": "{}", "features": [{}]}}"#, "p".repeat(pad), elems.join(","));
+        prop_assert!(check(&body), "a valid body left to serde: {}", body);
+    }
+
+    /// The same with one element broken (or a separator doubled): the
+    /// paths refuse it as serde_json does, wherever it falls.
+    #[test]
+    fn long_arrays_with_a_flaw(
+        elems in proptest::collection::vec(element(), 1..120),
+        at in any::<prop::sample::Index>(),
+        flaw in prop::sample::select(vec!["01", "1.", ".5", "1..2", "--1", "", "1e", "x", "1.2.3", "00.5", "+1", "0x10", "1,", "[1]", "\"1\"", "1-", "9999999999999999.5.1", "1 2", "- 1"]),
+    ) {
+        let mut elems = elems;
+        let k = at.index(elems.len() + 1);
+        elems.insert(k, flaw.to_string());
+        let body = format!(r#"{{"features": [{}], "model_id": "m"}}"#, elems.join(","));
+        check(&body);
     }
 }
