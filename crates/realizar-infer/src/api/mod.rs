@@ -224,13 +224,20 @@ impl From<crate::Error> for ApiError {
     }
 }
 
+/// Checks one feature vector's length against the model.
+fn check_length(model: &ClassicalModel, features: &[f32]) -> Result<(), String> {
+    let dim = model.input_dim();
+    if features.len() == dim {
+        Ok(())
+    } else {
+        Err(format!("expected {dim} features, got {}", features.len()))
+    }
+}
+
 /// Checks one feature vector against the model: its length, then that
 /// every value is finite. The message names the first problem and its index.
 fn validate_features(model: &ClassicalModel, features: &[f32]) -> Result<(), String> {
-    let dim = model.input_dim();
-    if features.len() != dim {
-        return Err(format!("expected {dim} features, got {}", features.len()));
-    }
+    check_length(model, features)?;
     match features.iter().position(|v| !v.is_finite()) {
         Some(i) => Err(format!(
             "feature {i} is {}, expected a finite number",
@@ -261,16 +268,19 @@ fn milliseconds(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Answers a [`PredictRequest`] with `model`: validates the features
-/// (length, NaN and infinities give [`ErrorCode::InvalidInput`] with a
-/// message naming the problem and its index), predicts, and reports the
-/// time spent (validation included) and the model's version.
+/// Answers a [`PredictRequest`] with `model`: a wrong length, a NaN or an
+/// infinity gives [`ErrorCode::InvalidInput`] with a message naming the
+/// problem and its index; otherwise the prediction, the time spent
+/// (checks included) and the model's version.
+///
+/// Only the length is checked before predicting: a non-finite feature
+/// makes the model's score non-finite, and the model then names it (the
+/// same message as the batch's check), so a valid sample is read once.
 ///
 /// `req.model_id` is not looked at: choosing the model is the caller's job.
 pub fn predict(model: &ClassicalModel, req: &PredictRequest) -> Result<PredictResponse, ApiError> {
     let start = std::time::Instant::now();
-    validate_features(model, &req.features)
-        .map_err(|m| ApiError::new(ErrorCode::InvalidInput, m))?;
+    check_length(model, &req.features).map_err(|m| ApiError::new(ErrorCode::InvalidInput, m))?;
     let want_p = req.options.is_some_and(|o| o.return_probabilities);
     let (prediction, probabilities) = run_one(model, &req.features, want_p)?;
     let latency_ms = milliseconds(start.elapsed());
