@@ -18,18 +18,12 @@ use std::time::Duration;
 
 const BLOCKS: [usize; 2] = [1024, 131_072];
 
-fn quantized<B: QuantBlock + Default + Clone>(x: &[f32], q: fn(&[f32], &mut [B])) -> Vec<B> {
-    let mut out = vec![B::default(); x.len() / QK];
-    q(x, &mut out);
-    out
-}
-
 fn q4(x: &[f32]) -> Vec<BlockQ4_0> {
-    quantized(x, |x, y| realizar_quant::quantize_row_q4_0(x, y).unwrap())
+    realizar_benches::quantize_q4_0(x)
 }
 
 fn q8(x: &[f32]) -> Vec<BlockQ8_0> {
-    quantized(x, |x, y| realizar_quant::quantize_row_q8_0(x, y).unwrap())
+    realizar_benches::quantize_q8_0(x)
 }
 
 fn dequantize(c: &mut Criterion) {

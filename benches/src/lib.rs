@@ -1,6 +1,7 @@
 //! Shared helpers of realizar's criterion suites (the suites are in `benches/`).
 #![warn(missing_docs)]
 
+pub mod stream;
 pub mod text;
 
 /// Deterministic pseudo-random `f32`s in `[-1, 1)` (xorshift), so every run
@@ -15,6 +16,20 @@ pub fn random_f32(len: usize, seed: u64) -> Vec<f32> {
             ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
         })
         .collect()
+}
+
+/// `x` quantized to Q4_0 blocks (`x.len()` a multiple of 32).
+pub fn quantize_q4_0(x: &[f32]) -> Vec<realizar_quant::BlockQ4_0> {
+    let mut out = vec![Default::default(); x.len() / realizar_quant::QK];
+    realizar_quant::quantize_row_q4_0(x, &mut out).expect("a multiple of 32 values");
+    out
+}
+
+/// `x` quantized to Q8_0 blocks (`x.len()` a multiple of 32).
+pub fn quantize_q8_0(x: &[f32]) -> Vec<realizar_quant::BlockQ8_0> {
+    let mut out = vec![Default::default(); x.len() / realizar_quant::QK];
+    realizar_quant::quantize_row_q8_0(x, &mut out).expect("a multiple of 32 values");
+    out
 }
 
 /// Bytes of the last-level cache (Linux sysfs; 64 MiB when unknown), so the
@@ -57,70 +72,35 @@ pub fn dram_elements(bytes_per_element: usize) -> usize {
 /// STREAM does (1, 2 and 3 arrays, no write-allocate traffic).
 pub fn membw(c: &mut criterion::Criterion) {
     use criterion::Throughput;
-    use rayon::prelude::*;
     use realizar_tensor::parallel;
     use std::hint::black_box;
     use std::time::Duration;
     let n = dram_elements(4);
     let threads = parallel::num_threads();
-    let chunk = n.div_ceil(threads);
+    let bytes = |arrays: usize| Throughput::Bytes((arrays * n * 4) as u64);
     let mut g = c.benchmark_group("membw");
     g.sample_size(20).measurement_time(Duration::from_secs(5));
-    g.throughput(Throughput::Bytes((n * 4) as u64));
+    g.throughput(bytes(stream::READ_ARRAYS));
+    let a = random_f32(n, 5);
     g.bench_function(format!("read/{threads}t"), |bn| {
-        let a = random_f32(n, 5);
-        let dot = realizar_tensor::kernels::kernels().dot_f32;
-        bn.iter(|| {
-            // x . x reads each element once (both operands are the same line).
-            let s =
-                parallel::pool().install(|| a.par_chunks(chunk).map(|x| dot(x, x)).sum::<f32>());
-            black_box(s);
-        })
+        bn.iter(|| black_box(stream::read(&a)))
     });
-    // x_lo . x_hi: two streams per thread, each element read once.
     g.bench_function(format!("read2/{threads}t"), |bn| {
-        let a = random_f32(n, 5);
-        let dot = realizar_tensor::kernels::kernels().dot_f32;
-        bn.iter(|| {
-            let s = parallel::pool().install(|| {
-                a.par_chunks(chunk)
-                    .map(|x| {
-                        let (l, r) = x.split_at(x.len() / 2);
-                        dot(l, r)
-                    })
-                    .sum::<f32>()
-            });
-            black_box(s);
-        })
+        bn.iter(|| black_box(stream::read2(&a)))
     });
-    g.throughput(Throughput::Bytes((2 * n * 4) as u64));
+    g.throughput(bytes(stream::COPY_ARRAYS));
+    let mut out = vec![1.0f32; n];
     g.bench_function(format!("copy/{threads}t"), |bn| {
-        let a = random_f32(n, 5);
-        let mut b = vec![1.0f32; n];
         bn.iter(|| {
-            parallel::pool().install(|| {
-                b.par_chunks_mut(chunk)
-                    .zip(a.par_chunks(chunk))
-                    .for_each(|(d, s)| d.copy_from_slice(s))
-            });
-            black_box(&mut b);
+            stream::copy(&a, &mut out);
+            black_box(&mut out);
         })
     });
-    g.throughput(Throughput::Bytes((3 * n * 4) as u64));
+    g.throughput(bytes(stream::TRIAD_ARRAYS));
+    let cc = random_f32(n, 6);
     g.bench_function(format!("triad/{threads}t"), |bn| {
-        let a = random_f32(n, 5);
-        let cc = random_f32(n, 6);
-        let mut out = vec![1.0f32; n];
         bn.iter(|| {
-            parallel::pool().install(|| {
-                out.par_chunks_mut(chunk)
-                    .zip(a.par_chunks(chunk).zip(cc.par_chunks(chunk)))
-                    .for_each(|(o, (x, y))| {
-                        for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
-                            *o = x + 3.0 * y;
-                        }
-                    })
-            });
+            stream::triad(&a, &cc, &mut out);
             black_box(&mut out);
         })
     });
