@@ -174,6 +174,44 @@ async fn malformed_burst_does_not_disturb_valid_traffic() {
             assert_eq!(r.error_code(), "payload_too_large");
         }));
     }
+    // 100 MB bodies: declared (refused before a byte of it is read) and
+    // chunked without a length (refused at the limit); the client keeps
+    // writing until the server has answered and closed.
+    for chunked in [false, true] {
+        burst.push(tokio::spawn(async move {
+            const TOTAL: usize = 100 << 20;
+            let head = if chunked {
+                "POST /predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".to_owned()
+            } else {
+                format!("POST /predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {TOTAL}\r\n\r\n")
+            };
+            let st = TcpStream::connect(addr).await.unwrap();
+            let (mut rd, mut wr) = st.into_split();
+            let writer = tokio::spawn(async move {
+                wr.write_all(head.as_bytes()).await?;
+                let piece = vec![b' '; 1 << 20];
+                let chunk_head = format!("{:x}\r\n", piece.len());
+                for _ in 0..TOTAL / piece.len() {
+                    if chunked {
+                        wr.write_all(chunk_head.as_bytes()).await?;
+                    }
+                    wr.write_all(&piece).await?;
+                    if chunked {
+                        wr.write_all(b"\r\n").await?;
+                    }
+                }
+                std::io::Result::Ok(())
+            });
+            let mut out = Vec::new();
+            tokio::time::timeout(LIMIT, tokio::io::AsyncReadExt::read_to_end(&mut rd, &mut out))
+                .await
+                .expect("a 100 MB body held the server")
+                .ok();
+            writer.abort();
+            let text = String::from_utf8_lossy(&out);
+            assert_eq!(raw_status(&text), Some(413), "chunked {chunked}: {text}");
+        }));
+    }
     // Slow clients: a head that never ends, a body that never ends.
     for i in 0..10usize {
         burst.push(tokio::spawn(async move {
