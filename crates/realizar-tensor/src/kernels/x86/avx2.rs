@@ -33,15 +33,6 @@ macro_rules! load8 {
     };
 }
 
-/// How far ahead (in bytes) the dot kernels prefetch their first operand.
-const PREFETCH_BYTES: usize = 2048;
-
-/// Operands shorter than this (in bytes of the first operand) are not
-/// prefetched: most prefetches would land past their end, and on a hot
-/// operand (a small model's weights, a request's features) each one only
-/// takes a load slot from the loop (a 784-element dot was ~15 % slower).
-const PREFETCH_MIN_BYTES: usize = 4 * PREFETCH_BYTES;
-
 macro_rules! dot_kernel {
     ($name:ident, $impl_name:ident, $t:ident, $scalar:path) => {
         #[target_feature(enable = "avx2,fma,f16c")]
@@ -50,20 +41,11 @@ macro_rules! dot_kernel {
             let (pw, px) = (w.as_ptr(), x.as_ptr());
             let mut acc = [_mm256_setzero_ps(); 4];
             let mut i = 0;
-            let stream = n * std::mem::size_of::<$t>() >= PREFETCH_MIN_BYTES;
+            let stream = super::streams(n * std::mem::size_of::<$t>());
             // The loads below read 8 elements at i + 8k <= n - 8: inside both slices.
             while i + 32 <= n {
                 if stream {
-                    // Ask for the weights a few iterations ahead: with one
-                    // stream per core the hardware prefetcher alone leaves
-                    // DRAM idle.
-                    let ahead = (pw.wrapping_add(i) as *const i8).wrapping_add(PREFETCH_BYTES);
-                    let bytes = 32 * std::mem::size_of::<$t>();
-                    let mut off = 0;
-                    while off < bytes {
-                        _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(off));
-                        off += 64;
-                    }
+                    super::prefetch_ahead(pw.wrapping_add(i), 32 * std::mem::size_of::<$t>());
                 }
                 for (k, a) in acc.iter_mut().enumerate() {
                     let o = i + 8 * k;
