@@ -17,6 +17,7 @@
 //! non-finite score triggers the scan that names the bad feature.
 
 use super::aligned::AlignedF32;
+use super::coaligned::Coaligned;
 use super::dot::{DotF64, dot_f64_kernel};
 use super::fit::{self, Loss};
 use crate::error::{Error, Result};
@@ -80,6 +81,8 @@ impl Default for FitConfig {
 #[derive(Debug, Clone)]
 struct Score {
     w32: AlignedF32,
+    /// `w32` at every line offset, where that pays (see `coaligned`).
+    shifted: Option<Coaligned>,
     b32: f32,
     w64: Vec<f64>,
     b64: f64,
@@ -89,6 +92,7 @@ impl Score {
     fn new(w: &[f32], b: f32) -> Self {
         Self {
             w32: AlignedF32::from_slice(w),
+            shifted: Coaligned::new(w),
             b32: b,
             w64: w.iter().map(|&v| f64::from(v)).collect(),
             b64: f64::from(b),
@@ -99,6 +103,7 @@ impl Score {
     fn from_f64(w64: Vec<f64>, b64: f64) -> Self {
         let w32: Vec<f32> = w64.iter().map(|&v| v as f32).collect();
         Self {
+            shifted: Coaligned::new(&w32),
             w32: AlignedF32::from_slice(&w32),
             b32: b64 as f32,
             w64,
@@ -128,8 +133,12 @@ impl Score {
         // The input goes first: for long operands the kernel prefetches its
         // first operand, and the input is the one that can be cold (the
         // weights stay in L1 between calls). A 784-feature input is too
-        // short to be prefetched.
-        let z = dot(x, self.w32.as_slice()) + self.b32;
+        // short to be prefetched; it is read with the weight copy at its
+        // own line offset.
+        let z = match &self.shifted {
+            Some(c) => c.dot(x),
+            None => dot(x, self.w32.as_slice()),
+        } + self.b32;
         // False for NaN; true for infinities, which the exact path re-checks.
         if z.abs() >= TIE_BAND && z.is_finite() {
             return Ok(z > 0.0);
@@ -144,7 +153,10 @@ impl Score {
     }
 
     fn bytes(&self) -> usize {
-        self.w32.bytes() + std::mem::size_of_val(self.w64.as_slice()) + 12
+        self.w32.bytes()
+            + self.shifted.as_ref().map_or(0, Coaligned::bytes)
+            + std::mem::size_of_val(self.w64.as_slice())
+            + 12
     }
 }
 

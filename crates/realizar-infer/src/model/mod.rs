@@ -29,6 +29,7 @@
 //! softmax regression.
 
 mod aligned;
+mod coaligned;
 mod dot;
 mod fit;
 mod logistic;
