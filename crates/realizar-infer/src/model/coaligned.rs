@@ -20,6 +20,7 @@
 //! is re-checked exactly near zero), so predictions do not depend on it.
 
 use super::aligned::AlignedF32;
+use super::logistic::DotFn;
 
 /// Largest input dimension kept in 16 copies (256 KiB of weights).
 pub(crate) const MAX_DIM: usize = 4096;
@@ -33,7 +34,7 @@ pub(crate) struct Coaligned {
     copies: AlignedF32,
     stride: usize,
     dim: usize,
-    kernel: fn(&[f32], &[f32]) -> f32,
+    kernel: DotFn,
 }
 
 impl Coaligned {
@@ -76,7 +77,7 @@ impl Coaligned {
 }
 
 /// The peeling kernel of this CPU, if it has one.
-fn peel_kernel() -> Option<fn(&[f32], &[f32]) -> f32> {
+fn peel_kernel() -> Option<DotFn> {
     #[cfg(target_arch = "x86_64")]
     {
         use realizar_tensor::Isa;
