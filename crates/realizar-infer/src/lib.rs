@@ -16,8 +16,10 @@
 //! A classical model's prediction is one dot product per class, tens of
 //! nanoseconds of work, so anything around it shows. The class comes from
 //! the `f32` SIMD dot kernel `realizar-tensor` picked for this CPU (one
-//! function pointer) over 64-byte aligned weights (an input this short is
-//! not prefetched: on a hot input that would only cost); a two-class softmax costs one dot product instead of
+//! function pointer) over 64-byte aligned weights, or, for inputs of up to
+//! 4096 features on AVX-512, from a copy of the weights at the input's own
+//! offset within a cache line, so neither operand's loads straddle lines;
+//! a two-class softmax costs one dot product instead of
 //! two; nothing allocates; and input checks cost nothing on the fast path
 //! (a NaN or infinite feature makes the score non-finite, and only then are
 //! the features scanned to name the bad one).
