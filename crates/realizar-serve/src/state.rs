@@ -31,7 +31,8 @@ enum Source {
     Path(std::path::PathBuf),
     /// Trained at start-up and kept here, so an eviction can be undone by
     /// a clone instead of a retraining.
-    Demo(OnceLock<ClassicalModel>),
+    /// (Boxed: a model is much larger than the other variants.)
+    Demo(Box<OnceLock<ClassicalModel>>),
     Loader(ModelLoader),
 }
 
@@ -61,7 +62,7 @@ impl ModelStore {
                 id: m.id.clone(),
                 source: match &m.source {
                     ModelSource::Path(p) => Source::Path(p.clone()),
-                    ModelSource::Demo => Source::Demo(OnceLock::new()),
+                    ModelSource::Demo => Source::Demo(Box::default()),
                     ModelSource::Loader(f) => Source::Loader(f.clone()),
                 },
                 inference: metrics_for(&m.id),
