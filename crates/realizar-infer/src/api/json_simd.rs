@@ -10,6 +10,11 @@
 //! indexed by length and dot position) drops the dot and right-aligns the
 //! digits, and three multiply-adds turn them into an integer.
 //!
+//! The array reader built on it (`numbers_sse41`) finds the elements from a
+//! bitmap of the separators of each 64 bytes, so that where a number starts
+//! does not depend on reading the one before it; an element whose length is
+//! thereby known is checked by `exact` in one branch.
+//!
 //! [`short_decimal`] is the entry point: the SSE4.1 kernel where the CPU has
 //! it (decided once, cached by the standard library), otherwise
 //! [`short_decimal_scalar`], the reference the kernel is tested against.
