@@ -15,7 +15,9 @@
 //! other offsets, through the plain kernel.
 //!
 //! Only with AVX-512 (the masked loads) and for dimensions up to
-//! [`MAX_DIM`] (16 copies of the weights). The sum is in a different order
+//! [`MAX_DIM`] (16 copies of the weights), built on a model's first
+//! prediction rather than when it is loaded (copying them doubled the
+//! load time of a 784-feature model, 6.9 to 12.2 µs). The sum is in a different order
 //! than the plain kernel's, which only the class's fast path uses (its sign
 //! is re-checked exactly near zero), so predictions do not depend on it.
 
@@ -70,9 +72,14 @@ impl Coaligned {
         (self.kernel)(x, &self.copies.as_slice()[at..at + self.dim])
     }
 
-    /// Bytes held.
-    pub(crate) fn bytes(&self) -> usize {
-        self.copies.bytes()
+    /// Bytes [`Coaligned::new`] takes for `dim` weights on this CPU (0 where
+    /// it declines), known before it is built.
+    pub(crate) fn footprint(dim: usize) -> usize {
+        if peel_kernel().is_none() || dim == 0 || dim > MAX_DIM {
+            return 0;
+        }
+        let stride = (dim + LANES).next_multiple_of(LANES);
+        LANES * stride * std::mem::size_of::<f32>()
     }
 }
 
@@ -210,6 +217,7 @@ mod tests {
             let want: f32 = w.iter().zip(x).map(|(a, b)| a * b).sum();
             assert_eq!(c.dot(x), want, "offset {o}");
         }
+        assert_eq!(Coaligned::footprint(784), c.copies.bytes());
         assert!(Coaligned::new(&vec![1.0; MAX_DIM + 1]).is_none());
         assert!(Coaligned::new(&[]).is_none());
     }

@@ -21,6 +21,7 @@ use super::coaligned::Coaligned;
 use super::dot::{DotF64, dot_f64_kernel};
 use super::fit::{self, Loss};
 use crate::error::{Error, Result};
+use std::sync::OnceLock;
 
 /// The `f32` dot-product kernel: `sum a[i] * b[i]` over equal-length slices.
 pub(crate) type DotFn = fn(&[f32], &[f32]) -> f32;
@@ -81,8 +82,9 @@ impl Default for FitConfig {
 #[derive(Debug, Clone)]
 struct Score {
     w32: AlignedF32,
-    /// `w32` at every line offset, where that pays (see `coaligned`).
-    shifted: Option<Coaligned>,
+    /// `w32` at every line offset, where that pays (see `coaligned`),
+    /// built on the first prediction.
+    shifted: OnceLock<Option<Coaligned>>,
     b32: f32,
     w64: Vec<f64>,
     b64: f64,
@@ -92,7 +94,7 @@ impl Score {
     fn new(w: &[f32], b: f32) -> Self {
         Self {
             w32: AlignedF32::from_slice(w),
-            shifted: Coaligned::new(w),
+            shifted: OnceLock::new(),
             b32: b,
             w64: w.iter().map(|&v| f64::from(v)).collect(),
             b64: f64::from(b),
@@ -103,7 +105,7 @@ impl Score {
     fn from_f64(w64: Vec<f64>, b64: f64) -> Self {
         let w32: Vec<f32> = w64.iter().map(|&v| v as f32).collect();
         Self {
-            shifted: Coaligned::new(&w32),
+            shifted: OnceLock::new(),
             w32: AlignedF32::from_slice(&w32),
             b32: b64 as f32,
             w64,
@@ -135,7 +137,10 @@ impl Score {
         // weights stay in L1 between calls). A 784-feature input is too
         // short to be prefetched; it is read with the weight copy at its
         // own line offset.
-        let z = match &self.shifted {
+        let shifted = self
+            .shifted
+            .get_or_init(|| Coaligned::new(self.w32.as_slice()));
+        let z = match shifted {
             Some(c) => c.dot(x),
             None => dot(x, self.w32.as_slice()),
         } + self.b32;
@@ -154,7 +159,7 @@ impl Score {
 
     fn bytes(&self) -> usize {
         self.w32.bytes()
-            + self.shifted.as_ref().map_or(0, Coaligned::bytes)
+            + Coaligned::footprint(self.dim())
             + std::mem::size_of_val(self.w64.as_slice())
             + 12
     }
