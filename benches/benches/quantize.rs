@@ -10,21 +10,13 @@
 //! same shape: `bash comparative/peers/llama_cpp_matvec.sh`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use realizar_benches::{dram_elements, random_f32};
+use realizar_benches::{dram_elements, quantize_q4_0 as q4, quantize_q8_0 as q8, random_f32};
 use realizar_quant::{BlockQ4_0, BlockQ8_0, Q8Activations, QK, QuantBlock};
 use realizar_tensor::parallel;
 use std::hint::black_box;
 use std::time::Duration;
 
 const BLOCKS: [usize; 2] = [1024, 131_072];
-
-fn q4(x: &[f32]) -> Vec<BlockQ4_0> {
-    realizar_benches::quantize_q4_0(x)
-}
-
-fn q8(x: &[f32]) -> Vec<BlockQ8_0> {
-    realizar_benches::quantize_q8_0(x)
-}
 
 fn dequantize(c: &mut Criterion) {
     let mut g = c.benchmark_group("dequantize");

@@ -88,7 +88,7 @@ fn peel_kernel() -> Option<DotFn> {
     #[cfg(target_arch = "x86_64")]
     {
         use realizar_tensor::Isa;
-        if realizar_tensor::kernels::kernels().isa == Isa::Avx512 && x86::has_avx512() {
+        if realizar_tensor::kernels::kernels().isa == Isa::Avx512 && super::dot::x86::has_avx512() {
             return Some(x86::dot_peel);
         }
     }
@@ -158,13 +158,9 @@ mod x86 {
 
     /// The AVX-512 peeling dot product.
     pub(super) fn dot_peel(a: &[f32], b: &[f32]) -> f32 {
-        // SAFETY: handed out by `peel_kernel` only after `has_avx512`.
+        // SAFETY: handed out by `peel_kernel` only after `dot::x86::has_avx512`
+        // (AVX-512 F among others).
         unsafe { dot_peel_impl(a, b) }
-    }
-
-    /// Whether this CPU runs [`dot_peel`].
-    pub(super) fn has_avx512() -> bool {
-        is_x86_feature_detected!("avx512f")
     }
 }
 

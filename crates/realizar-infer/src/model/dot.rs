@@ -77,7 +77,7 @@ pub(crate) fn dot_portable(w: &[f64], x: &[f32]) -> f64 {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod x86 {
+pub(super) mod x86 {
     use std::arch::x86_64::*;
 
     #[target_feature(enable = "avx512f,avx2,fma")]
