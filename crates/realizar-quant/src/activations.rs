@@ -33,8 +33,12 @@ pub struct Q8Activations {
     pub(crate) qs: Vec<i8>,
     /// Each block's scale as `f32`, 8 times.
     pub(crate) d8: Vec<f32>,
+    /// Each block's scale as `f32`, once (for kernels that scale 8 blocks at once).
+    pub(crate) d: Vec<f32>,
     /// Per block, per 32-bit lane `l`: `-8 * sum(qs[4l..4l + 4])`.
     pub(crate) bias8: Vec<i32>,
+    /// `16 * bias8` (`-128 * sum` per lane), the Q8_0 kernels' bias.
+    pub(crate) bias128: Vec<i32>,
 }
 
 impl Q8Activations {
@@ -105,17 +109,25 @@ impl Q8Activations {
         let n = self.blocks.len();
         self.qs.resize(n * QK, 0);
         self.d8.resize(n * 8, 0.0);
+        self.d.resize(n, 0.0);
         self.bias8.resize(n * 8, 0);
+        self.bias128.resize(n * 8, 0);
         let parts = self
             .qs
             .chunks_exact_mut(QK)
             .zip(self.d8.chunks_exact_mut(8))
-            .zip(self.bias8.chunks_exact_mut(8));
-        for (b, ((qs, d8), bias)) in self.blocks.iter().zip(parts) {
+            .zip(self.d.iter_mut())
+            .zip(self.bias8.chunks_exact_mut(8))
+            .zip(self.bias128.chunks_exact_mut(8));
+        for (b, ((((qs, d8), d), bias), bias128)) in self.blocks.iter().zip(parts) {
             qs.copy_from_slice(&b.qs);
-            d8.fill(b.d.to_f32());
+            *d = b.d.to_f32();
+            d8.fill(*d);
             for (o, l) in bias.iter_mut().zip(b.qs.chunks_exact(4)) {
                 *o = -8 * (l[0] as i32 + l[1] as i32 + l[2] as i32 + l[3] as i32);
+            }
+            for (o, &b) in bias128.iter_mut().zip(bias.iter()) {
+                *o = 16 * b;
             }
         }
     }
