@@ -16,7 +16,7 @@
 //! and multiply by the activations' scales), each pair then picking its two
 //! with a `vpermps`: 512-bit vector work runs on ports 0 and 5 only, and
 //! this takes three uops per pair off port 0. Against one scale conversion
-//! per pair: DRAM matvec 69–74 % → 74–76 % (Q4_0) and 77–78 % → 84–85 %
+//! per pair: DRAM matvec 59–65 % → 69–74 % (Q4_0) and 77–78 % → 84–85 %
 //! (Q8_0) of `read2` in paired runs (`--bench matvec_pairs`).
 
 use super::PREFETCH_BYTES;
