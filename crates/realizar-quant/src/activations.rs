@@ -39,7 +39,18 @@ pub struct Q8Activations {
     pub(crate) bias8: Vec<i32>,
     /// `16 * bias8` (`-128 * sum` per lane), the Q8_0 kernels' bias.
     pub(crate) bias128: Vec<i32>,
+    /// Per whole group of 4 blocks: the first 16 quants of each block (64
+    /// bytes), then the last 16 of each (64 bytes): the order of a Q4_0
+    /// group's low and high nibbles when its 4 blocks' nibble bytes sit in
+    /// one register.
+    pub(crate) qs_groups: Vec<i8>,
+    /// Per whole group of 4 blocks, per block `k` and lane `l` (16 lanes):
+    /// `-8 * (sum qs[4l..4l + 4] + sum qs[16 + 4l..16 + 4l + 4])`.
+    pub(crate) bias_groups: Vec<i32>,
 }
+
+/// Blocks per group in [`Q8Activations`]' group layout.
+pub(crate) const GROUP: usize = 4;
 
 impl Q8Activations {
     /// Empty activations (quantize into them with [`Self::quantize_into`]).
@@ -128,6 +139,26 @@ impl Q8Activations {
             }
             for (o, &b) in bias128.iter_mut().zip(bias.iter()) {
                 *o = 16 * b;
+            }
+        }
+        let groups = n / GROUP;
+        self.qs_groups.resize(groups * GROUP * QK, 0);
+        self.bias_groups.resize(groups * GROUP * 4, 0);
+        let parts = self
+            .qs_groups
+            .chunks_exact_mut(GROUP * QK)
+            .zip(self.bias_groups.chunks_exact_mut(GROUP * 4));
+        for (blocks, (qs, bias)) in self.blocks.chunks_exact(GROUP).zip(parts) {
+            let (lo, hi) = qs.split_at_mut(GROUP * QK / 2);
+            for (k, b) in blocks.iter().enumerate() {
+                lo[16 * k..16 * k + 16].copy_from_slice(&b.qs[..16]);
+                hi[16 * k..16 * k + 16].copy_from_slice(&b.qs[16..]);
+                for l in 0..4 {
+                    let sum: i32 = (0..4)
+                        .map(|e| b.qs[4 * l + e] as i32 + b.qs[16 + 4 * l + e] as i32)
+                        .sum();
+                    bias[4 * k + l] = -8 * sum;
+                }
             }
         }
     }

@@ -1,26 +1,29 @@
 //! AVX-512 kernels (F, BW, VL, DQ, VNNI, VBMI).
 //!
-//! The dot products take two blocks per 512-bit register. For Q4_0, one
-//! masked 36-byte load brings two blocks; `vpermb` places each block's 16
-//! bytes of nibbles twice, a per-word shift (`vpsrlvw`) and a mask turn them
-//! into 32 bytes `0..=15` per block in element order, and `vpdpbusd` adds
-//! their products with the activations to a register preloaded with
-//! `-8 sum y` of each lane's 4 elements (the `- 8` of every nibble, see
-//! [`Q8Activations`]).
-//! `vpermw` of the same load gives both blocks' `f16` scales, converted in
-//! one `vcvtph2ps`. Q8_0 weights are made unsigned by `xor 0x80` and
-//! corrected by `-128 sum y` per lane. Each 32-bit lane holds the exact
-//! integer dot product of its 4 elements; one FMA per two blocks accumulates
-//! `lane * dw * dy` in 16 lanes. The main loops take 8 blocks per step and
-//! convert their 8 scales together (`vpermt2b`, one 256-bit `vcvtph2ps`
-//! and multiply by the activations' scales), each pair then picking its two
-//! with a `vpermps`: 512-bit vector work runs on ports 0 and 5 only, and
-//! this takes three uops per pair off port 0. Against one scale conversion
-//! per pair: DRAM matvec 59–65 % → 69–74 % (Q4_0) and 77–78 % → 84–85 %
-//! (Q8_0) of `read2` in paired runs (`--bench matvec_pairs`).
+//! Q4_0 dot products take 4 blocks (a group) per 512-bit register: a
+//! `vpermt2b` over the group's 72 bytes gathers the 4 blocks' 16 nibble
+//! bytes; `and 0x0F` gives the low nibbles (elements 0..16 of each block),
+//! `srl 4` and `and` the high ones (16..32), and two `vpdpbusd` add their
+//! products with activations stored in that order ([`Q8Activations`]'s
+//! group layout) to a register preloaded with `-8 sum y` of each lane's 8
+//! elements (the `- 8` of every nibble). Each 32-bit lane then holds the
+//! exact integer dot product of 8 elements, 4 lanes per block, and one
+//! conversion and FMA per group scale them. Q8_0 takes two blocks per
+//! register, made unsigned by `xor 0x80` and corrected by `-128 sum y` per
+//! lane (8 lanes of 4 elements per block), one conversion and FMA per two
+//! blocks.
+//!
+//! Both main loops take 8 blocks per step and convert their 8 `f16` scales
+//! together (`vpermt2b`, one 256-bit `vcvtph2ps` and multiply by the
+//! activations' scales); a `vpermps` then spreads them over the lanes.
+//! 512-bit vector work runs on ports 0 and 5 only, so uops are what count:
+//! about 11 per 4 Q4_0 blocks, against 16 with two blocks per register and
+//! a scale conversion per pair. Paired runs (`--bench matvec_pairs`, DRAM
+//! matvec over `read2`): Q4_0 59–65 % (one conversion per pair) → 69–76 %
+//! (scales batched) → 84–85 % (groups); Q8_0 77–78 % → 84–87 %.
 
 use super::PREFETCH_BYTES;
-use crate::activations::Q8Activations;
+use crate::activations::{GROUP, Q8Activations};
 use crate::blocks::{BlockQ4_0, BlockQ8_0, QK};
 use crate::kernels::{QuantIsa, QuantKernels, scalar};
 use half::f16;
@@ -246,80 +249,126 @@ const fn scale_bytes(stride: usize) -> [u8; 64] {
     t
 }
 
-/// The scales of 8 Q4_0 blocks lie in their first 128 bytes.
-static Q4_SCALE_BYTES: [u8; 64] = scale_bytes(18);
-
-/// `vpermps` indices spreading scale `2p` over lanes 0..8 and `2p + 1` over
-/// lanes 8..16, for the pairs `p` of an 8-block step.
-static PAIR_SCALE_LANES: [[u32; 16]; 4] = {
-    let mut t = [[0u32; 16]; 4];
-    let mut p = 0;
-    while p < 4 {
-        let mut l = 0;
-        while l < 16 {
-            t[p][l] = (2 * p + l / 8) as u32;
-            l += 1;
-        }
-        p += 1;
+/// Byte indices, into a 4-block Q4_0 group's bytes `0..64` then `64..72`,
+/// of its blocks' nibble bytes (`18k + 2..18k + 18`), 16 per block.
+static Q4_GROUP_NIBBLES: [u8; 64] = {
+    let mut t = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = (18 * (i / 16) + 2 + i % 16) as u8;
+        i += 1;
     }
     t
 };
 
+/// Byte indices of the 8 scales of two 4-block Q4_0 groups, the first
+/// group's bytes `0..64` then the second's (scales at `18k`, `18k + 1`).
+static Q4_GROUP_SCALES: [u8; 64] = {
+    let mut t = [0u8; 64];
+    let mut k = 0;
+    while k < 8 {
+        let at = 64 * (k / 4) + 18 * (k % 4);
+        t[2 * k] = at as u8;
+        t[2 * k + 1] = (at + 1) as u8;
+        k += 1;
+    }
+    t
+};
+
+/// `vpermps` indices giving lane `4k + l` of group `g` (0 or 1) the scale
+/// of block `4g + k`.
+static GROUP_SCALE_LANES: [[u32; 16]; 2] = {
+    let mut t = [[0u32; 16]; 2];
+    let mut l = 0;
+    while l < 16 {
+        t[0][l] = (l / 4) as u32;
+        t[1][l] = (4 + l / 4) as u32;
+        l += 1;
+    }
+    t
+};
+
+/// The group's nibble bytes past its first 64 (bytes 64..72).
+const GROUP_TAIL: u64 = 0xFF;
+
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")]
 fn dot_q4_0_impl(w: &[BlockQ4_0], x: &Q8Activations) -> f32 {
     let n = w.len().min(x.blocks.len());
-    let (wp, yq, yd, yd1, ys) = (
+    let (wp, yq, yd, yd1, ys, yg, bg) = (
         w.as_ptr() as *const u8,
         x.qs.as_ptr(),
         x.d8.as_ptr(),
         x.d.as_ptr(),
         x.bias8.as_ptr(),
+        x.qs_groups.as_ptr(),
+        x.bias_groups.as_ptr(),
     );
-    // SAFETY: both tables are 64 bytes long.
-    let (sidx, lanes) = unsafe {
+    // SAFETY: the tables are 64 bytes long.
+    let (nidx, sidx, lanes) = unsafe {
         (
-            _mm512_loadu_si512(Q4_SCALE_BYTES.as_ptr() as *const _),
-            PAIR_SCALE_LANES.map(|l| _mm512_loadu_si512(l.as_ptr() as *const _)),
+            _mm512_loadu_si512(Q4_GROUP_NIBBLES.as_ptr() as *const _),
+            _mm512_loadu_si512(Q4_GROUP_SCALES.as_ptr() as *const _),
+            GROUP_SCALE_LANES.map(|l| _mm512_loadu_si512(l.as_ptr() as *const _)),
         )
     };
+    let low = _mm512_set1_epi8(0x0F);
     let mut acc = [_mm512_setzero_ps(); 2];
     let mut i = 0;
-    // Eight blocks (144 bytes of weights) per step. Their 8 scales are
-    // converted and multiplied by the activations' in one go (two 64-byte
-    // loads, one `vpermt2b`, a 256-bit `vcvtph2ps` and multiply); each pair
-    // then takes its two from that register with one `vpermps`, which
-    // leaves port 0 (the only other 512-bit vector port) to the integer
-    // dot products, conversions and FMAs.
+    // Two groups of 4 blocks (144 bytes of weights) per step. A group's 64
+    // nibble bytes are gathered into one register (`vpermt2b`); its low
+    // nibbles (elements 0..16 of each block) and high nibbles (16..32) meet
+    // activations stored in that order (`qs_groups`), two `vpdpbusd` leave
+    // 4 lanes of 8 elements per block, and one conversion and FMA per group
+    // scale them. The 8 scales come from the same loads in one `vpermt2b`,
+    // a 256-bit `vcvtph2ps` and multiply. About 11 vector uops per 4 blocks
+    // against 16 for two blocks per register.
     while i + 8 <= n {
         let bp = wp.wrapping_add(18 * i);
         for l in 0..3 {
             _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES + 64 * l) as *const i8);
         }
-        // SAFETY: blocks i..i + 8 < n lie inside w (144 bytes from bp) and
-        // their 8 activation scales inside x.d.
-        let sc = unsafe {
-            let (lo, hi) = (
-                _mm512_loadu_si512(bp as *const _),
-                _mm512_loadu_si512(bp.add(64) as *const _),
-            );
+        let g = i / GROUP;
+        // SAFETY: blocks i..i + 8 < n lie inside w (144 bytes from bp: the
+        // loads cover 0..64, 64..72 masked, 72..136, 136..144 masked), and
+        // groups g, g + 1 inside x's group arrays (n >= i + 8 blocks, so
+        // both groups are whole) and their 8 scales inside x.d.
+        unsafe {
+            let groups = [
+                (
+                    _mm512_loadu_si512(bp as *const _),
+                    _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(64) as *const i8),
+                ),
+                (
+                    _mm512_loadu_si512(bp.add(72) as *const _),
+                    _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(136) as *const i8),
+                ),
+            ];
             let dw = _mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutex2var_epi8(
-                lo, sidx, hi,
+                groups[0].0,
+                sidx,
+                groups[1].0,
             )));
-            _mm512_castps256_ps512(_mm256_mul_ps(dw, _mm256_loadu_ps(yd1.add(i))))
-        };
-        for (p, lane) in lanes.iter().enumerate() {
-            let j = i + 2 * p;
-            // SAFETY: blocks j, j + 1 < n lie inside w (36 bytes from block j)
-            // and inside x's arrays (64 quants, 16 sums at block j).
-            let s = unsafe {
-                q4_pair_ints(
-                    wp.add(18 * j),
-                    _mm512_loadu_si512(yq.add(QK * j) as *const _),
-                    _mm512_loadu_si512(ys.add(8 * j) as *const _),
-                )
-            };
-            let a = &mut acc[p & 1];
-            *a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(*lane, sc), *a);
+            let sc = _mm512_castps256_ps512(_mm256_mul_ps(dw, _mm256_loadu_ps(yd1.add(i))));
+            for (h, (head, tail)) in groups.into_iter().enumerate() {
+                let q = _mm512_permutex2var_epi8(head, nidx, tail);
+                let lo = _mm512_and_si512(q, low);
+                let hi = _mm512_and_si512(_mm512_srli_epi16::<4>(q), low);
+                let gy = yg.add(GROUP * QK * (g + h));
+                let s = _mm512_dpbusd_epi32(
+                    _mm512_dpbusd_epi32(
+                        _mm512_loadu_si512(bg.add(16 * (g + h)) as *const _),
+                        lo,
+                        _mm512_loadu_si512(gy as *const _),
+                    ),
+                    hi,
+                    _mm512_loadu_si512(gy.add(64) as *const _),
+                );
+                acc[h] = _mm512_fmadd_ps(
+                    _mm512_cvtepi32_ps(s),
+                    _mm512_permutexvar_ps(lanes[h], sc),
+                    acc[h],
+                );
+            }
         }
         i += 8;
     }
@@ -390,6 +439,22 @@ unsafe fn q8_pair(b: *const u8, y: __m512i, bias128: __m512i, dy: __m512) -> (__
     let dw = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(didx, raw)));
     (_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dy))
 }
+
+/// `vpermps` indices spreading scale `2p` over lanes 0..8 and `2p + 1` over
+/// lanes 8..16, for the pairs `p` of an 8-block step.
+static PAIR_SCALE_LANES: [[u32; 16]; 4] = {
+    let mut t = [[0u32; 16]; 4];
+    let mut p = 0;
+    while p < 4 {
+        let mut l = 0;
+        while l < 16 {
+            t[p][l] = (2 * p + l / 8) as u32;
+            l += 1;
+        }
+        p += 1;
+    }
+    t
+};
 
 /// The scales of 4 Q8_0 blocks lie in their first 128 bytes.
 static Q8_SCALE_BYTES: [u8; 64] = scale_bytes(34);
