@@ -1,6 +1,6 @@
 //! Paired memory-bandwidth ratios of the DRAM matvecs: Q4_0 and Q8_0
 //! 4096x4096 matvecs streamed from DRAM, timed in alternation with the
-//! STREAM-style passes (read2, copy, triad) they are judged against.
+//! STREAM-style passes (read2, read8, copy, triad) they are judged against.
 //!
 //! Run: `cargo bench -p realizar-benches --bench matvec_pairs`
 //! (`PAIRS_ROUNDS=N` for more rounds than the default 20).
@@ -70,6 +70,13 @@ fn main() {
             }),
         ),
         (
+            "read8",
+            Box::new(|| {
+                black_box(stream::read8(&a));
+                stream::READ_ARRAYS * bytes
+            }),
+        ),
+        (
             "copy",
             Box::new(|| {
                 stream::copy(&a, black_box(&mut copied));
@@ -115,8 +122,8 @@ fn main() {
     println!();
     println!("| matvec / yardstick | ratio (median of per-round ratios) | 95% CI |");
     println!("|---|---|---|");
-    for m in [3, 4] {
-        for s in [0, 1, 2] {
+    for m in [4, 5] {
+        for s in [0, 1, 2, 3] {
             let ratio: Vec<f64> = gib[m].iter().zip(&gib[s]).map(|(a, b)| a / b).collect();
             let ci = Summary::new(&ratio)
                 .and_then(|v| v.bootstrap_median_ci(2000, 0.95, 42))

@@ -101,6 +101,10 @@ pub fn membw(c: &mut criterion::Criterion) {
         let a = a();
         bn.iter(|| black_box(stream::read2(a)))
     });
+    g.bench_function(format!("read8/{threads}t"), |bn| {
+        let a = a();
+        bn.iter(|| black_box(stream::read8(a)))
+    });
     g.throughput(bytes(stream::COPY_ARRAYS));
     g.bench_function(format!("copy/{threads}t"), |bn| {
         let (a, mut o) = (a(), out());

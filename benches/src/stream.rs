@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 use realizar_tensor::parallel;
 
-/// Arrays a `read` or `read2` pass moves (STREAM counting).
+/// Arrays a `read`, `read2` or `read8` pass moves (STREAM counting).
 pub const READ_ARRAYS: usize = 1;
 /// Arrays a `copy` pass moves (read one, write one).
 pub const COPY_ARRAYS: usize = 2;
@@ -37,6 +37,33 @@ pub fn read2(a: &[f32]) -> f32 {
             })
             .sum()
     })
+}
+
+/// Lanes summed per stream and step in [`read8`] (one 64-byte line).
+const LINE: usize = 16;
+
+/// `sum x` over each thread's chunk read as 8 interleaved streams (one
+/// line from each of 8 equal parts per step): the most read bandwidth
+/// found here. Read streams per core are what DRAM reads scale with on
+/// this kind of machine (2 threads: 1, 2, 4, 8 streams gave 16.8, 20.1,
+/// 22.9, 24.7 GiB/s); the fast string copy behind [`copy`] moves more.
+pub fn read8(a: &[f32]) -> f32 {
+    parallel::pool().install(|| a.par_chunks(chunk(a.len())).map(sum8).sum())
+}
+
+fn sum8(x: &[f32]) -> f32 {
+    let part = x.len() / 8 / LINE * LINE;
+    let mut acc = [[0.0f32; LINE]; 8];
+    for i in (0..part).step_by(LINE) {
+        for (s, a) in acc.iter_mut().enumerate() {
+            let line = &x[s * part + i..s * part + i + LINE];
+            for (a, v) in a.iter_mut().zip(line) {
+                *a += v;
+            }
+        }
+    }
+    let rest: f32 = x[8 * part..].iter().sum();
+    acc.iter().flatten().sum::<f32>() + rest
 }
 
 /// `b = a`.

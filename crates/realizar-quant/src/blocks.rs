@@ -19,7 +19,7 @@
 
 use crate::activations::Q8Activations;
 use crate::error::{Error, Result};
-use crate::kernels::QuantKernels;
+use crate::kernels::{Dot4, QuantKernels};
 use bytemuck::{Pod, Zeroable};
 use half::f16;
 
@@ -116,6 +116,9 @@ pub trait QuantBlock: Pod + std::fmt::Debug + Send + Sync {
 
     /// This format's row-times-activations dot kernel in the table `k`.
     fn dot_kernel(k: &QuantKernels) -> fn(&[Self], &Q8Activations) -> f32;
+
+    /// This format's 4-rows-at-once dot kernel in the table `k`, if it has one.
+    fn dot4_kernel(k: &QuantKernels) -> Option<Dot4<Self>>;
 }
 
 fn check_bytes<B: QuantBlock>(bytes: &[u8]) -> Result<()> {
@@ -134,12 +137,18 @@ impl QuantBlock for BlockQ4_0 {
     fn dot_kernel(k: &QuantKernels) -> fn(&[Self], &Q8Activations) -> f32 {
         k.dot_q4_0
     }
+    fn dot4_kernel(k: &QuantKernels) -> Option<Dot4<Self>> {
+        k.dot4_q4_0
+    }
 }
 
 impl QuantBlock for BlockQ8_0 {
     const NAME: &'static str = "Q8_0";
     fn dot_kernel(k: &QuantKernels) -> fn(&[Self], &Q8Activations) -> f32 {
         k.dot_q8_0
+    }
+    fn dot4_kernel(k: &QuantKernels) -> Option<Dot4<Self>> {
+        k.dot4_q8_0
     }
 }
 

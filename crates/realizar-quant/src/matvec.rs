@@ -107,6 +107,24 @@ pub fn matvec_prepared<B: QuantBlock>(
     }
     let dot = B::dot_kernel(kernels());
     let row = |r: usize| &w[r * per_row..(r + 1) * per_row];
+    if let Some(dot4) = B::dot4_kernel(kernels()) {
+        run_rows(rows, per_row * B::BYTES, y, 1, |first, ys| {
+            // Row i of each quarter of this range together: four weight
+            // streams read side by side per core, which DRAM serves faster.
+            let part = ys.len() / 4;
+            for i in 0..part {
+                let r = [i, part + i, 2 * part + i, 3 * part + i];
+                let v = dot4(r.map(|r| row(first + r)), x);
+                for (r, v) in r.into_iter().zip(v) {
+                    ys[r] = v;
+                }
+            }
+            for r in 4 * part..ys.len() {
+                ys[r] = dot(row(first + r), x);
+            }
+        });
+        return Ok(());
+    }
     run_rows(rows, per_row * B::BYTES, y, 1, |first, ys| {
         // Rows from the two halves of this part in turn: two weight
         // streams in flight per core, which DRAM serves faster than one.

@@ -202,6 +202,33 @@ proptest! {
     }
 
     #[test]
+    fn four_row_dots_equal_one_row_dots(
+        w4 in prop::collection::vec(q4_blocks(40), 4),
+        w8 in prop::collection::vec(q8_blocks(40), 4),
+        y in q8_blocks(40),
+    ) {
+        // Rows of one length (a matrix's), each compared bit for bit with
+        // the table's one-row kernel: a matvec's result must not depend on
+        // how its rows were grouped.
+        let n4 = w4.iter().map(Vec::len).min().unwrap_or(0).min(y.len());
+        let n8 = w8.iter().map(Vec::len).min().unwrap_or(0).min(y.len());
+        let act4 = Q8Activations::from_blocks(&y[..n4]);
+        let act8 = Q8Activations::from_blocks(&y[..n8]);
+        for k in realizar_quant::kernels::variants() {
+            let r4: [&[BlockQ4_0]; 4] = std::array::from_fn(|r| &w4[r][..n4]);
+            let r8: [&[BlockQ8_0]; 4] = std::array::from_fn(|r| &w8[r][..n8]);
+            if let Some(dot4) = k.dot4_q4_0 {
+                let want = r4.map(|w| (k.dot_q4_0)(w, &act4));
+                prop_assert_eq!(bits(&dot4(r4, &act4)), bits(&want), "{} q4_0", k.isa);
+            }
+            if let Some(dot4) = k.dot4_q8_0 {
+                let want = r8.map(|w| (k.dot_q8_0)(w, &act8));
+                prop_assert_eq!(bits(&dot4(r8, &act8)), bits(&want), "{} q8_0", k.isa);
+            }
+        }
+    }
+
+    #[test]
     fn dot_of_quantized_activations_matches(x in blocks_strategy(20), w4 in q4_blocks(20)) {
         // Activations straight from quantize (the matvec path), odd block counts included.
         let act = Q8Activations::quantize(&x).unwrap();

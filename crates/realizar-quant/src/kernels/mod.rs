@@ -133,7 +133,16 @@ pub struct QuantKernels {
     pub dot_q4_0: fn(&[BlockQ4_0], &Q8Activations) -> f32,
     /// `sum w_i x_i` of a Q8_0 row and Q8_0 activations.
     pub dot_q8_0: fn(&[BlockQ8_0], &Q8Activations) -> f32,
+    /// [`dot_q4_0`](Self::dot_q4_0) of 4 rows at once (4 weight streams
+    /// read together), where the instruction set has one.
+    pub dot4_q4_0: Option<Dot4<BlockQ4_0>>,
+    /// [`dot_q8_0`](Self::dot_q8_0) of 4 rows at once, where the
+    /// instruction set has one.
+    pub dot4_q8_0: Option<Dot4<BlockQ8_0>>,
 }
+
+/// A kernel taking the dot products of 4 rows with the same activations.
+pub type Dot4<B> = fn([&[B]; 4], &Q8Activations) -> [f32; 4];
 
 /// The kernel table of `isa`, or `None` when this CPU cannot run it.
 ///

@@ -38,6 +38,8 @@ pub static KERNELS: QuantKernels = QuantKernels {
     dequantize_q8_0,
     dot_q4_0,
     dot_q8_0,
+    dot4_q4_0: Some(dot4_q4_0),
+    dot4_q8_0: None,
 };
 
 /// `roundf` (half away from zero) of every lane, exactly.
@@ -291,11 +293,15 @@ static GROUP_SCALE_LANES: [[u32; 16]; 2] = {
 /// The group's nibble bytes past its first 64 (bytes 64..72).
 const GROUP_TAIL: u64 = 0xFF;
 
+/// `sum w_i x_i` of each of `R` Q4_0 rows with `x`, the rows read in
+/// turn 144 bytes at a time: `R` weight streams in flight per core, and the
+/// activations loaded once for all of them.
+#[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")]
-fn dot_q4_0_impl(w: &[BlockQ4_0], x: &Q8Activations) -> f32 {
-    let n = w.len().min(x.blocks.len());
-    let (wp, yq, yd, yd1, ys, yg, bg) = (
-        w.as_ptr() as *const u8,
+fn dot_rows_q4_0<const R: usize>(w: [&[BlockQ4_0]; R], x: &Q8Activations) -> [f32; R] {
+    let n = w.iter().map(|r| r.len()).fold(x.blocks.len(), usize::min);
+    let wp = w.map(|r| r.as_ptr() as *const u8);
+    let (yq, yd, yd1, ys, yg, bg) = (
         x.qs.as_ptr(),
         x.d8.as_ptr(),
         x.d.as_ptr(),
@@ -312,90 +318,105 @@ fn dot_q4_0_impl(w: &[BlockQ4_0], x: &Q8Activations) -> f32 {
         )
     };
     let low = _mm512_set1_epi8(0x0F);
-    let mut acc = [_mm512_setzero_ps(); 2];
+    let mut acc = [_mm512_setzero_ps(); R];
     let mut i = 0;
-    // Two groups of 4 blocks (144 bytes of weights) per step. A group's 64
-    // nibble bytes are gathered into one register (`vpermt2b`); its low
-    // nibbles (elements 0..16 of each block) and high nibbles (16..32) meet
-    // activations stored in that order (`qs_groups`), two `vpdpbusd` leave
-    // 4 lanes of 8 elements per block, and one conversion and FMA per group
-    // scale them. The 8 scales come from the same loads in one `vpermt2b`,
-    // a 256-bit `vcvtph2ps` and multiply. About 11 vector uops per 4 blocks
-    // against 16 for two blocks per register.
+    // Two groups of 4 blocks (144 bytes of weights) per row and step. A
+    // group's 64 nibble bytes are gathered into one register (`vpermt2b`);
+    // its low nibbles (elements 0..16 of each block) and high nibbles
+    // (16..32) meet activations stored in that order (`qs_groups`), two
+    // `vpdpbusd` leave 4 lanes of 8 elements per block, and one conversion
+    // and FMA per group scale them. The 8 scales come from the same loads
+    // in one `vpermt2b`, a 256-bit `vcvtph2ps` and multiply. About 11
+    // vector uops per 4 blocks against 16 for two blocks per register.
     while i + 8 <= n {
-        let bp = wp.wrapping_add(18 * i);
-        for l in 0..3 {
-            _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES + 64 * l) as *const i8);
-        }
         let g = i / GROUP;
-        // SAFETY: blocks i..i + 8 < n lie inside w (144 bytes from bp: the
-        // loads cover 0..64, 64..72 masked, 72..136, 136..144 masked), and
-        // groups g, g + 1 inside x's group arrays (n >= i + 8 blocks, so
-        // both groups are whole) and their 8 scales inside x.d.
-        unsafe {
-            let groups = [
-                (
-                    _mm512_loadu_si512(bp as *const _),
-                    _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(64) as *const i8),
-                ),
-                (
-                    _mm512_loadu_si512(bp.add(72) as *const _),
-                    _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(136) as *const i8),
-                ),
-            ];
+        // SAFETY: n >= i + 8, so groups g and g + 1 are whole and lie inside
+        // x's group arrays, and blocks i..i + 8 have scales in x.d.
+        let (y, bias, dy) = unsafe {
+            let gy = yg.add(GROUP * QK * g);
+            (
+                [0, 1, 2, 3].map(|k| _mm512_loadu_si512(gy.add(64 * k) as *const _)),
+                [0, 1].map(|h| _mm512_loadu_si512(bg.add(16 * (g + h)) as *const _)),
+                _mm256_loadu_ps(yd1.add(i)),
+            )
+        };
+        for (a, &p) in acc.iter_mut().zip(&wp) {
+            let bp = p.wrapping_add(18 * i);
+            for l in 0..3 {
+                _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES + 64 * l) as *const i8);
+            }
+            // SAFETY: blocks i..i + 8 < n lie inside this row (144 bytes
+            // from bp: the loads cover 0..64, 64..72 masked, 72..136 and
+            // 136..144 masked).
+            let groups = unsafe {
+                [
+                    (
+                        _mm512_loadu_si512(bp as *const _),
+                        _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(64) as *const i8),
+                    ),
+                    (
+                        _mm512_loadu_si512(bp.add(72) as *const _),
+                        _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(136) as *const i8),
+                    ),
+                ]
+            };
             let dw = _mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutex2var_epi8(
                 groups[0].0,
                 sidx,
                 groups[1].0,
             )));
-            let sc = _mm512_castps256_ps512(_mm256_mul_ps(dw, _mm256_loadu_ps(yd1.add(i))));
+            let sc = _mm512_castps256_ps512(_mm256_mul_ps(dw, dy));
             for (h, (head, tail)) in groups.into_iter().enumerate() {
                 let q = _mm512_permutex2var_epi8(head, nidx, tail);
                 let lo = _mm512_and_si512(q, low);
                 let hi = _mm512_and_si512(_mm512_srli_epi16::<4>(q), low);
-                let gy = yg.add(GROUP * QK * (g + h));
                 let s = _mm512_dpbusd_epi32(
-                    _mm512_dpbusd_epi32(
-                        _mm512_loadu_si512(bg.add(16 * (g + h)) as *const _),
-                        lo,
-                        _mm512_loadu_si512(gy as *const _),
-                    ),
+                    _mm512_dpbusd_epi32(bias[h], lo, y[2 * h]),
                     hi,
-                    _mm512_loadu_si512(gy.add(64) as *const _),
+                    y[2 * h + 1],
                 );
-                acc[h] = _mm512_fmadd_ps(
+                *a = _mm512_fmadd_ps(
                     _mm512_cvtepi32_ps(s),
                     _mm512_permutexvar_ps(lanes[h], sc),
-                    acc[h],
+                    *a,
                 );
             }
         }
         i += 8;
     }
-    while i + 2 <= n {
-        // SAFETY: blocks i, i + 1 < n lie inside w (36 bytes from block i)
-        // and inside x's arrays (64 quants, 16 scales, 16 sums at block i).
-        let (s, scale) = unsafe {
-            q4_pair(
-                wp.add(18 * i),
-                _mm512_loadu_si512(yq.add(QK * i) as *const _),
-                _mm512_loadu_si512(ys.add(8 * i) as *const _),
-                _mm512_loadu_ps(yd.add(8 * i)),
-            )
-        };
-        acc[0] = _mm512_fmadd_ps(s, scale, acc[0]);
-        i += 2;
+    let mut out = [0.0f32; R];
+    for ((o, mut a), (&p, row)) in out.iter_mut().zip(acc).zip(wp.iter().zip(w)) {
+        let mut j = i;
+        while j + 2 <= n {
+            // SAFETY: blocks j, j + 1 < n lie inside the row (36 bytes from
+            // block j) and inside x's arrays (64 quants, 16 scales, 16 sums).
+            let (s, scale) = unsafe {
+                q4_pair(
+                    p.add(18 * j),
+                    _mm512_loadu_si512(yq.add(QK * j) as *const _),
+                    _mm512_loadu_si512(ys.add(8 * j) as *const _),
+                    _mm512_loadu_ps(yd.add(8 * j)),
+                )
+            };
+            a = _mm512_fmadd_ps(s, scale, a);
+            j += 2;
+        }
+        *o = _mm512_reduce_add_ps(a);
+        if j < n {
+            *o += scalar::dot_q4_0_blocks(&row[j..n], &x.blocks[j..n]);
+        }
     }
-    let mut sum = _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1]));
-    if i < n {
-        sum += scalar::dot_q4_0_blocks(&w[i..n], &x.blocks[i..n]);
-    }
-    sum
+    out
 }
 
 fn dot_q4_0(w: &[BlockQ4_0], x: &Q8Activations) -> f32 {
     // SAFETY: this table is handed out only on CPUs with these features.
-    unsafe { dot_q4_0_impl(w, x) }
+    unsafe { dot_rows_q4_0([w], x)[0] }
+}
+
+fn dot4_q4_0(w: [&[BlockQ4_0]; 4], x: &Q8Activations) -> [f32; 4] {
+    // SAFETY: this table is handed out only on CPUs with these features.
+    unsafe { dot_rows_q4_0(w, x) }
 }
 
 /// Integer dot products of two Q8_0 blocks at `b` with 64 activation quants
