@@ -119,8 +119,8 @@ pub fn matvec_prepared<B: QuantBlock>(
                     ys[r] = v;
                 }
             }
-            for r in 4 * part..ys.len() {
-                ys[r] = dot(row(first + r), x);
+            for (r, yr) in ys.iter_mut().enumerate().skip(4 * part) {
+                *yr = dot(row(first + r), x);
             }
         });
         return Ok(());
