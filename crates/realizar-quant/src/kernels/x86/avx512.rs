@@ -39,7 +39,7 @@ pub static KERNELS: QuantKernels = QuantKernels {
     dot_q4_0,
     dot_q8_0,
     dot4_q4_0: Some(dot4_q4_0),
-    dot4_q8_0: None,
+    dot4_q8_0: Some(dot4_q8_0),
 };
 
 /// `roundf` (half away from zero) of every lane, exactly.
@@ -484,11 +484,14 @@ const Q8_SCALES_LO: u64 = 0b11 | 0b11 << 34;
 /// Blocks 2 and 3's scale bytes (68, 69, 102, 103), from byte 64.
 const Q8_SCALES_HI: u64 = 0b11 << 4 | 0b11 << 38;
 
+/// `sum w_i x_i` of each of `R` Q8_0 rows with `x`, the rows read in turn
+/// 272 bytes at a time (see [`dot_rows_q4_0`]).
+#[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")]
-fn dot_q8_0_impl(w: &[BlockQ8_0], x: &Q8Activations) -> f32 {
-    let n = w.len().min(x.blocks.len());
-    let (wp, yq, yd, yd1, ys) = (
-        w.as_ptr() as *const u8,
+fn dot_rows_q8_0<const R: usize>(w: [&[BlockQ8_0]; R], x: &Q8Activations) -> [f32; R] {
+    let n = w.iter().map(|r| r.len()).fold(x.blocks.len(), usize::min);
+    let wp = w.map(|r| r.as_ptr() as *const u8);
+    let (yq, yd, yd1, ys) = (
         x.qs.as_ptr(),
         x.d8.as_ptr(),
         x.d.as_ptr(),
@@ -501,75 +504,92 @@ fn dot_q8_0_impl(w: &[BlockQ8_0], x: &Q8Activations) -> f32 {
             PAIR_SCALE_LANES.map(|l| _mm512_loadu_si512(l.as_ptr() as *const _)),
         )
     };
-    let mut acc = [_mm512_setzero_ps(); 2];
+    // Two accumulators per row: four FMAs per row and step would otherwise
+    // wait on each other.
+    let mut acc = [[_mm512_setzero_ps(); 2]; R];
     let mut i = 0;
-    // Eight blocks (272 bytes) per step, the scales converted together as
-    // in the Q4_0 kernel (two `vpermt2b`, each over 4 blocks' first 128 bytes).
+    // Eight blocks (272 bytes) per row and step, the scales converted
+    // together as in the Q4_0 kernel (two `vpermt2b`, each over 4 blocks'
+    // first 128 bytes); two blocks per register.
     while i + 8 <= n {
-        let bp = wp.wrapping_add(34 * i);
-        for l in 0..5 {
-            _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES + 64 * l) as *const i8);
-        }
-        // SAFETY: blocks i..i + 8 < n lie inside w (272 bytes from bp; the
-        // loads reach byte 264) and their 8 activation scales inside x.d.
-        let sc = unsafe {
-            // Masked loads of the scale bytes only: from whole 64-byte
-            // loads LLVM rebuilds the quant loads with shuffles (slower).
-            let scales = |p: *const u8| {
-                _mm512_permutex2var_epi8(
-                    _mm512_maskz_loadu_epi8(Q8_SCALES_LO, p as *const i8),
-                    sidx,
-                    _mm512_maskz_loadu_epi8(Q8_SCALES_HI, p.add(64) as *const i8),
-                )
-            };
-            let (first, second) = (scales(bp), scales(bp.add(136)));
-            let h = _mm_unpacklo_epi64(
-                _mm512_castsi512_si128(first),
-                _mm512_castsi512_si128(second),
-            );
-            _mm512_castps256_ps512(_mm256_mul_ps(
-                _mm256_cvtph_ps(h),
+        // SAFETY: blocks i..i + 8 < n: 256 quants, 64 sums and 8 scales of x.
+        let (y, bias, dy) = unsafe {
+            (
+                [0, 1, 2, 3].map(|p| _mm512_loadu_si512(yq.add(QK * (i + 2 * p)) as *const _)),
+                [0, 1, 2, 3].map(|p| _mm512_loadu_si512(ys.add(8 * (i + 2 * p)) as *const _)),
                 _mm256_loadu_ps(yd1.add(i)),
-            ))
+            )
         };
-        for (p, lane) in lanes.iter().enumerate() {
-            let j = i + 2 * p;
-            // SAFETY: blocks j, j + 1 < n lie inside w (68 bytes from block j)
-            // and inside x's arrays (64 quants, 16 sums at block j).
-            let s = unsafe {
-                q8_pair_ints(
-                    wp.add(34 * j),
-                    _mm512_loadu_si512(yq.add(QK * j) as *const _),
-                    _mm512_loadu_si512(ys.add(8 * j) as *const _),
-                )
+        for (a, &p) in acc.iter_mut().zip(&wp) {
+            let bp = p.wrapping_add(34 * i);
+            for l in 0..5 {
+                _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES + 64 * l) as *const i8);
+            }
+            // SAFETY: blocks i..i + 8 < n lie inside this row (272 bytes
+            // from bp; the scale loads reach byte 264).
+            let sc = unsafe {
+                // Masked loads of the scale bytes only: from whole 64-byte
+                // loads LLVM rebuilds the quant loads with shuffles (slower).
+                let scales = |p: *const u8| {
+                    _mm512_permutex2var_epi8(
+                        _mm512_maskz_loadu_epi8(Q8_SCALES_LO, p as *const i8),
+                        sidx,
+                        _mm512_maskz_loadu_epi8(Q8_SCALES_HI, p.add(64) as *const i8),
+                    )
+                };
+                let (first, second) = (scales(bp), scales(bp.add(136)));
+                let h = _mm_unpacklo_epi64(
+                    _mm512_castsi512_si128(first),
+                    _mm512_castsi512_si128(second),
+                );
+                _mm512_castps256_ps512(_mm256_mul_ps(_mm256_cvtph_ps(h), dy))
             };
-            let a = &mut acc[p & 1];
-            *a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(*lane, sc), *a);
+            for (k, lane) in lanes.iter().enumerate() {
+                // SAFETY: blocks i + 2k, i + 2k + 1 < n lie inside this row
+                // (68 bytes from block i + 2k).
+                let s = unsafe { q8_pair_ints(bp.add(68 * k), y[k], bias[k]) };
+                let a = &mut a[k & 1];
+                *a = _mm512_fmadd_ps(
+                    _mm512_cvtepi32_ps(s),
+                    _mm512_permutexvar_ps(*lane, sc),
+                    *a,
+                );
+            }
         }
         i += 8;
     }
-    while i + 2 <= n {
-        // SAFETY: blocks i, i + 1 < n lie inside w (68 bytes from block i)
-        // and inside x's arrays (64 quants, 16 scales, 16 sums at block i).
-        let (s, scale) = unsafe {
-            q8_pair(
-                wp.add(34 * i),
-                _mm512_loadu_si512(yq.add(QK * i) as *const _),
-                _mm512_loadu_si512(ys.add(8 * i) as *const _),
-                _mm512_loadu_ps(yd.add(8 * i)),
-            )
-        };
-        acc[0] = _mm512_fmadd_ps(s, scale, acc[0]);
-        i += 2;
+    let mut out = [0.0f32; R];
+    for ((o, a), (&p, row)) in out.iter_mut().zip(acc).zip(wp.iter().zip(w)) {
+        let mut a = _mm512_add_ps(a[0], a[1]);
+        let mut j = i;
+        while j + 2 <= n {
+            // SAFETY: blocks j, j + 1 < n lie inside the row (68 bytes from
+            // block j) and inside x's arrays (64 quants, 16 scales, 16 sums).
+            let (s, scale) = unsafe {
+                q8_pair(
+                    p.add(34 * j),
+                    _mm512_loadu_si512(yq.add(QK * j) as *const _),
+                    _mm512_loadu_si512(ys.add(8 * j) as *const _),
+                    _mm512_loadu_ps(yd.add(8 * j)),
+                )
+            };
+            a = _mm512_fmadd_ps(s, scale, a);
+            j += 2;
+        }
+        *o = _mm512_reduce_add_ps(a);
+        if j < n {
+            *o += scalar::dot_q8_0_blocks(&row[j..n], &x.blocks[j..n]);
+        }
     }
-    let mut sum = _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1]));
-    if i < n {
-        sum += scalar::dot_q8_0_blocks(&w[i..n], &x.blocks[i..n]);
-    }
-    sum
+    out
 }
 
 fn dot_q8_0(w: &[BlockQ8_0], x: &Q8Activations) -> f32 {
     // SAFETY: this table is handed out only on CPUs with these features.
-    unsafe { dot_q8_0_impl(w, x) }
+    unsafe { dot_rows_q8_0([w], x)[0] }
+}
+
+fn dot4_q8_0(w: [&[BlockQ8_0]; 4], x: &Q8Activations) -> [f32; 4] {
+    // SAFETY: this table is handed out only on CPUs with these features.
+    unsafe { dot_rows_q8_0(w, x) }
 }
