@@ -19,7 +19,7 @@
 
 use crate::activations::Q8Activations;
 use crate::error::{Error, Result};
-use crate::kernels::{Dot4, QuantKernels};
+use crate::kernels::{DotRows, QuantKernels};
 use bytemuck::{Pod, Zeroable};
 use half::f16;
 
@@ -118,7 +118,7 @@ pub trait QuantBlock: Pod + std::fmt::Debug + Send + Sync {
     fn dot_kernel(k: &QuantKernels) -> fn(&[Self], &Q8Activations) -> f32;
 
     /// This format's 4-rows-at-once dot kernel in the table `k`, if it has one.
-    fn dot4_kernel(k: &QuantKernels) -> Option<Dot4<Self>>;
+    fn dot_rows_kernel(k: &QuantKernels) -> Option<DotRows<Self>>;
 }
 
 fn check_bytes<B: QuantBlock>(bytes: &[u8]) -> Result<()> {
@@ -137,8 +137,8 @@ impl QuantBlock for BlockQ4_0 {
     fn dot_kernel(k: &QuantKernels) -> fn(&[Self], &Q8Activations) -> f32 {
         k.dot_q4_0
     }
-    fn dot4_kernel(k: &QuantKernels) -> Option<Dot4<Self>> {
-        k.dot4_q4_0
+    fn dot_rows_kernel(k: &QuantKernels) -> Option<DotRows<Self>> {
+        k.dot_rows_q4_0
     }
 }
 
@@ -147,8 +147,8 @@ impl QuantBlock for BlockQ8_0 {
     fn dot_kernel(k: &QuantKernels) -> fn(&[Self], &Q8Activations) -> f32 {
         k.dot_q8_0
     }
-    fn dot4_kernel(k: &QuantKernels) -> Option<Dot4<Self>> {
-        k.dot4_q8_0
+    fn dot_rows_kernel(k: &QuantKernels) -> Option<DotRows<Self>> {
+        k.dot_rows_q8_0
     }
 }
 

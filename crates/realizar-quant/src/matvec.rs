@@ -10,7 +10,7 @@
 use crate::activations::Q8Activations;
 use crate::blocks::{QK, QuantBlock};
 use crate::error::{Error, Result};
-use crate::kernels::kernels;
+use crate::kernels::{ROWS, kernels};
 use realizar_tensor::parallel;
 use std::cell::RefCell;
 
@@ -107,19 +107,20 @@ pub fn matvec_prepared<B: QuantBlock>(
     }
     let dot = B::dot_kernel(kernels());
     let row = |r: usize| &w[r * per_row..(r + 1) * per_row];
-    if let Some(dot4) = B::dot4_kernel(kernels()) {
+    if let Some(dot_rows) = B::dot_rows_kernel(kernels()) {
         run_rows(rows, per_row * B::BYTES, y, 1, |first, ys| {
-            // Row i of each quarter of this range together: four weight
-            // streams read side by side per core, which DRAM serves faster.
-            let part = ys.len() / 4;
+            // Row i of each of ROWS parts of this range together: that many
+            // weight streams read side by side per core, which DRAM serves
+            // faster than one.
+            let part = ys.len() / ROWS;
             for i in 0..part {
-                let r = [i, part + i, 2 * part + i, 3 * part + i];
-                let v = dot4(r.map(|r| row(first + r)), x);
+                let r: [usize; ROWS] = std::array::from_fn(|k| k * part + i);
+                let v = dot_rows(r.map(|r| row(first + r)), x);
                 for (r, v) in r.into_iter().zip(v) {
                     ys[r] = v;
                 }
             }
-            for (r, yr) in ys.iter_mut().enumerate().skip(4 * part) {
+            for (r, yr) in ys.iter_mut().enumerate().skip(ROWS * part) {
                 *yr = dot(row(first + r), x);
             }
         });

@@ -18,7 +18,7 @@
 //!     is `|d| + |q - 8| |d - d16| + eps` (a full step).
 
 use proptest::prelude::*;
-use realizar_quant::kernels::{self, QuantKernels};
+use realizar_quant::kernels::{self, QuantKernels, ROWS};
 use realizar_quant::{BlockQ4_0, BlockQ8_0, Q8Activations, QK, QuantBlock, QuantIsa};
 
 /// The `f32` scale of ggml's Q8_0 before rounding to `f16`.
@@ -202,9 +202,9 @@ proptest! {
     }
 
     #[test]
-    fn four_row_dots_equal_one_row_dots(
-        w4 in prop::collection::vec(q4_blocks(40), 4),
-        w8 in prop::collection::vec(q8_blocks(40), 4),
+    fn many_row_dots_equal_one_row_dots(
+        w4 in prop::collection::vec(q4_blocks(40), ROWS),
+        w8 in prop::collection::vec(q8_blocks(40), ROWS),
         y in q8_blocks(40),
     ) {
         // Rows of one length (a matrix's), each compared bit for bit with
@@ -214,16 +214,16 @@ proptest! {
         let n8 = w8.iter().map(Vec::len).min().unwrap_or(0).min(y.len());
         let act4 = Q8Activations::from_blocks(&y[..n4]);
         let act8 = Q8Activations::from_blocks(&y[..n8]);
-        for k in realizar_quant::kernels::variants() {
-            let r4: [&[BlockQ4_0]; 4] = std::array::from_fn(|r| &w4[r][..n4]);
-            let r8: [&[BlockQ8_0]; 4] = std::array::from_fn(|r| &w8[r][..n8]);
-            if let Some(dot4) = k.dot4_q4_0 {
+        for k in kernels::variants() {
+            let r4: [&[BlockQ4_0]; ROWS] = std::array::from_fn(|r| &w4[r][..n4]);
+            let r8: [&[BlockQ8_0]; ROWS] = std::array::from_fn(|r| &w8[r][..n8]);
+            if let Some(dot_rows) = k.dot_rows_q4_0 {
                 let want = r4.map(|w| (k.dot_q4_0)(w, &act4));
-                prop_assert_eq!(bits(&dot4(r4, &act4)), bits(&want), "{} q4_0", k.isa);
+                prop_assert_eq!(bits(&dot_rows(r4, &act4)), bits(&want), "{} q4_0", k.isa);
             }
-            if let Some(dot4) = k.dot4_q8_0 {
+            if let Some(dot_rows) = k.dot_rows_q8_0 {
                 let want = r8.map(|w| (k.dot_q8_0)(w, &act8));
-                prop_assert_eq!(bits(&dot4(r8, &act8)), bits(&want), "{} q8_0", k.isa);
+                prop_assert_eq!(bits(&dot_rows(r8, &act8)), bits(&want), "{} q8_0", k.isa);
             }
         }
     }

@@ -133,16 +133,22 @@ pub struct QuantKernels {
     pub dot_q4_0: fn(&[BlockQ4_0], &Q8Activations) -> f32,
     /// `sum w_i x_i` of a Q8_0 row and Q8_0 activations.
     pub dot_q8_0: fn(&[BlockQ8_0], &Q8Activations) -> f32,
-    /// [`dot_q4_0`](Self::dot_q4_0) of 4 rows at once (4 weight streams
-    /// read together), where the instruction set has one.
-    pub dot4_q4_0: Option<Dot4<BlockQ4_0>>,
-    /// [`dot_q8_0`](Self::dot_q8_0) of 4 rows at once, where the
+    /// [`dot_q4_0`](Self::dot_q4_0) of [`ROWS`] rows at once (that many
+    /// weight streams read side by side), where the instruction set has one.
+    pub dot_rows_q4_0: Option<DotRows<BlockQ4_0>>,
+    /// [`dot_q8_0`](Self::dot_q8_0) of [`ROWS`] rows at once, where the
     /// instruction set has one.
-    pub dot4_q8_0: Option<Dot4<BlockQ8_0>>,
+    pub dot_rows_q8_0: Option<DotRows<BlockQ8_0>>,
 }
 
-/// A kernel taking the dot products of 4 rows with the same activations.
-pub type Dot4<B> = fn([&[B]; 4], &Q8Activations) -> [f32; 4];
+/// Rows a [`DotRows`] kernel takes at once. A single row leaves DRAM
+/// underused on the machines measured here: read bandwidth grows with the
+/// streams each core reads side by side (`--bench matvec_pairs`).
+pub const ROWS: usize = 4;
+
+/// A kernel taking the dot products of [`ROWS`] rows with the same
+/// activations; each result equals the one-row kernel's bit for bit.
+pub type DotRows<B> = fn([&[B]; ROWS], &Q8Activations) -> [f32; ROWS];
 
 /// The kernel table of `isa`, or `None` when this CPU cannot run it.
 ///

@@ -20,8 +20,8 @@ pub static KERNELS: QuantKernels = QuantKernels {
     dequantize_q8_0,
     dot_q4_0,
     dot_q8_0,
-    dot4_q4_0: None,
-    dot4_q8_0: None,
+    dot_rows_q4_0: None,
+    dot_rows_q8_0: None,
 };
 
 /// One Q4_0 block, as `quantize_row_q4_0_ref` makes it.

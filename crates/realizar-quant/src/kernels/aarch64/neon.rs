@@ -23,8 +23,8 @@ pub static KERNELS: QuantKernels = QuantKernels {
     dequantize_q8_0,
     dot_q4_0,
     dot_q8_0,
-    dot4_q4_0: None,
-    dot4_q8_0: None,
+    dot_rows_q4_0: None,
+    dot_rows_q8_0: None,
 };
 
 /// Loads the 32 values of a block.

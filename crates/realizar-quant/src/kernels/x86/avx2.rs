@@ -26,8 +26,8 @@ pub static KERNELS: QuantKernels = QuantKernels {
     dequantize_q8_0,
     dot_q4_0: dot_q4_0_avx2,
     dot_q8_0: dot_q8_0_avx2,
-    dot4_q4_0: None,
-    dot4_q8_0: None,
+    dot_rows_q4_0: None,
+    dot_rows_q8_0: None,
 };
 
 /// The AVX-VNNI table (AVX2 with `vpdpbusd` dot products).
@@ -39,8 +39,8 @@ pub static KERNELS_VNNI: QuantKernels = QuantKernels {
     dequantize_q8_0,
     dot_q4_0: dot_q4_0_vnni,
     dot_q8_0: dot_q8_0_vnni,
-    dot4_q4_0: None,
-    dot4_q8_0: None,
+    dot_rows_q4_0: None,
+    dot_rows_q8_0: None,
 };
 
 /// Sum of the 8 lanes.

@@ -25,7 +25,7 @@
 use super::PREFETCH_BYTES;
 use crate::activations::{GROUP, Q8Activations};
 use crate::blocks::{BlockQ4_0, BlockQ8_0, QK};
-use crate::kernels::{QuantIsa, QuantKernels, scalar};
+use crate::kernels::{QuantIsa, QuantKernels, ROWS, scalar};
 use half::f16;
 use std::arch::x86_64::*;
 
@@ -38,8 +38,8 @@ pub static KERNELS: QuantKernels = QuantKernels {
     dequantize_q8_0,
     dot_q4_0,
     dot_q8_0,
-    dot4_q4_0: Some(dot4_q4_0),
-    dot4_q8_0: Some(dot4_q8_0),
+    dot_rows_q4_0: Some(rows_q4_0),
+    dot_rows_q8_0: Some(rows_q8_0),
 };
 
 /// `roundf` (half away from zero) of every lane, exactly.
@@ -414,7 +414,7 @@ fn dot_q4_0(w: &[BlockQ4_0], x: &Q8Activations) -> f32 {
     unsafe { dot_rows_q4_0([w], x)[0] }
 }
 
-fn dot4_q4_0(w: [&[BlockQ4_0]; 4], x: &Q8Activations) -> [f32; 4] {
+fn rows_q4_0(w: [&[BlockQ4_0]; ROWS], x: &Q8Activations) -> [f32; ROWS] {
     // SAFETY: this table is handed out only on CPUs with these features.
     unsafe { dot_rows_q4_0(w, x) }
 }
@@ -549,11 +549,7 @@ fn dot_rows_q8_0<const R: usize>(w: [&[BlockQ8_0]; R], x: &Q8Activations) -> [f3
                 // (68 bytes from block i + 2k).
                 let s = unsafe { q8_pair_ints(bp.add(68 * k), y[k], bias[k]) };
                 let a = &mut a[k & 1];
-                *a = _mm512_fmadd_ps(
-                    _mm512_cvtepi32_ps(s),
-                    _mm512_permutexvar_ps(*lane, sc),
-                    *a,
-                );
+                *a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(*lane, sc), *a);
             }
         }
         i += 8;
@@ -589,7 +585,7 @@ fn dot_q8_0(w: &[BlockQ8_0], x: &Q8Activations) -> f32 {
     unsafe { dot_rows_q8_0([w], x)[0] }
 }
 
-fn dot4_q8_0(w: [&[BlockQ8_0]; 4], x: &Q8Activations) -> [f32; 4] {
+fn rows_q8_0(w: [&[BlockQ8_0]; ROWS], x: &Q8Activations) -> [f32; ROWS] {
     // SAFETY: this table is handed out only on CPUs with these features.
     unsafe { dot_rows_q8_0(w, x) }
 }
