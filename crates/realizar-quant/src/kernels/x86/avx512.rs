@@ -215,27 +215,24 @@ unsafe fn q4_pair_ints(b: *const u8, y: __m512i, bias: __m512i) -> __m512i {
     _mm512_dpbusd_epi32(bias, q, y)
 }
 
-/// [`q4_pair_ints`] as `f32`, and the two blocks' scales times `dy`.
+/// The `f16` scales of the pair of blocks at `b` (words 0 and `second`)
+/// as `f32` times `dy`: the first block's in lanes 0..8, the second's in
+/// lanes 8..16.
 ///
 /// # Safety
 /// `b` must be valid for reading 36 bytes.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")]
-unsafe fn q4_pair(b: *const u8, y: __m512i, bias: __m512i, dy: __m512) -> (__m512, __m512) {
-    // Words 0 (block 0's scale) and 9 (block 1's), 8 times each.
+unsafe fn pair_scales(b: *const u8, second: i16, dy: __m512) -> __m512 {
+    let s = second;
     let didx = _mm512_set_epi16(
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
-        9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 0, 0, 0, 0, 0,
+        s, s, s, s, s, s, s, s, 0, 0, 0, 0, 0, 0, 0, 0,
     );
-    // SAFETY: the caller guarantees 36 readable bytes, as q4_pair_ints needs.
-    let (s, raw) = unsafe {
-        (
-            q4_pair_ints(b, y, bias),
-            _mm512_maskz_loadu_epi8(PAIR_MASK, b as *const i8),
-        )
-    };
+    // SAFETY: the caller guarantees 36 readable bytes; the mask reads no more.
+    let raw = unsafe { _mm512_maskz_loadu_epi8(PAIR_MASK, b as *const i8) };
     let dw = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(didx, raw)));
-    (_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dy))
+    _mm512_mul_ps(dw, dy)
 }
 
 /// Byte indices (into 128 bytes) of the `f16` scales of 8 consecutive
@@ -391,14 +388,17 @@ fn dot_rows_q4_0<const R: usize>(w: [&[BlockQ4_0]; R], x: &Q8Activations) -> [f3
             // SAFETY: blocks j, j + 1 < n lie inside the row (36 bytes from
             // block j) and inside x's arrays (64 quants, 16 scales, 16 sums).
             let (s, scale) = unsafe {
-                q4_pair(
-                    p.add(18 * j),
-                    _mm512_loadu_si512(yq.add(QK * j) as *const _),
-                    _mm512_loadu_si512(ys.add(8 * j) as *const _),
-                    _mm512_loadu_ps(yd.add(8 * j)),
+                let b = p.add(18 * j);
+                (
+                    q4_pair_ints(
+                        b,
+                        _mm512_loadu_si512(yq.add(QK * j) as *const _),
+                        _mm512_loadu_si512(ys.add(8 * j) as *const _),
+                    ),
+                    pair_scales(b, 9, _mm512_loadu_ps(yd.add(8 * j))),
                 )
             };
-            a = _mm512_fmadd_ps(s, scale, a);
+            a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, a);
             j += 2;
         }
         *o = _mm512_reduce_add_ps(a);
@@ -436,29 +436,6 @@ unsafe fn q8_pair_ints(b: *const u8, y: __m512i, bias128: __m512i) -> __m512i {
     };
     let qu = _mm512_xor_si512(q, _mm512_set1_epi8(-128));
     _mm512_dpbusd_epi32(bias128, qu, y)
-}
-
-/// [`q8_pair_ints`] as `f32`, and the two blocks' scales times `dy`.
-///
-/// # Safety
-/// `b` must be valid for reading 68 bytes.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")]
-unsafe fn q8_pair(b: *const u8, y: __m512i, bias128: __m512i, dy: __m512) -> (__m512, __m512) {
-    // Words 0 (block 0's scale) and 17 (block 1's), 8 times each.
-    let didx = _mm512_set_epi16(
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
-        17, 17, 17, 17, 17, 17, 17, 17, 0, 0, 0, 0, 0, 0, 0, 0,
-    );
-    // SAFETY: the caller guarantees 68 readable bytes: scales at 0..2 and 34..36.
-    let (s, raw) = unsafe {
-        (
-            q8_pair_ints(b, y, bias128),
-            _mm512_maskz_loadu_epi8(PAIR_MASK, b as *const i8),
-        )
-    };
-    let dw = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(didx, raw)));
-    (_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dy))
 }
 
 /// `vpermps` indices spreading scale `2p` over lanes 0..8 and `2p + 1` over
@@ -562,14 +539,17 @@ fn dot_rows_q8_0<const R: usize>(w: [&[BlockQ8_0]; R], x: &Q8Activations) -> [f3
             // SAFETY: blocks j, j + 1 < n lie inside the row (68 bytes from
             // block j) and inside x's arrays (64 quants, 16 scales, 16 sums).
             let (s, scale) = unsafe {
-                q8_pair(
-                    p.add(34 * j),
-                    _mm512_loadu_si512(yq.add(QK * j) as *const _),
-                    _mm512_loadu_si512(ys.add(8 * j) as *const _),
-                    _mm512_loadu_ps(yd.add(8 * j)),
+                let b = p.add(34 * j);
+                (
+                    q8_pair_ints(
+                        b,
+                        _mm512_loadu_si512(yq.add(QK * j) as *const _),
+                        _mm512_loadu_si512(ys.add(8 * j) as *const _),
+                    ),
+                    pair_scales(b, 17, _mm512_loadu_ps(yd.add(8 * j))),
                 )
             };
-            a = _mm512_fmadd_ps(s, scale, a);
+            a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, a);
             j += 2;
         }
         *o = _mm512_reduce_add_ps(a);
