@@ -8,12 +8,14 @@
 //! (kept ready in [`Q8Activations`]), so each lane holds the exact integer
 //! dot product of its 4 elements, as in ggml's AVX2 kernel; lanes are
 //! converted to `f32` and accumulated with one FMA per block against
-//! `dw * dy`.
+//! `dw * dy`. The same code runs over [`ROWS`] rows side by side for the
+//! matvec (activations loaded once per block for all rows), each row's
+//! result equal to the one-row kernel's.
 
 use super::PREFETCH_BYTES;
 use crate::activations::Q8Activations;
 use crate::blocks::{BlockQ4_0, BlockQ8_0, QK};
-use crate::kernels::{QuantIsa, QuantKernels, scalar};
+use crate::kernels::{QuantIsa, QuantKernels, ROWS, scalar};
 use half::f16;
 use std::arch::x86_64::*;
 
@@ -26,8 +28,8 @@ pub static KERNELS: QuantKernels = QuantKernels {
     dequantize_q8_0,
     dot_q4_0: dot_q4_0_avx2,
     dot_q8_0: dot_q8_0_avx2,
-    dot_rows_q4_0: None,
-    dot_rows_q8_0: None,
+    dot_rows_q4_0: Some(dot_rows_q4_0_avx2),
+    dot_rows_q8_0: Some(dot_rows_q8_0_avx2),
 };
 
 /// The AVX-VNNI table (AVX2 with `vpdpbusd` dot products).
@@ -39,8 +41,8 @@ pub static KERNELS_VNNI: QuantKernels = QuantKernels {
     dequantize_q8_0,
     dot_q4_0: dot_q4_0_vnni,
     dot_q8_0: dot_q8_0_vnni,
-    dot_rows_q4_0: None,
-    dot_rows_q8_0: None,
+    dot_rows_q4_0: Some(dot_rows_q4_0_vnni),
+    dot_rows_q8_0: Some(dot_rows_q8_0_vnni),
 };
 
 /// Sum of the 8 lanes.
@@ -276,99 +278,141 @@ fn dot_i8_i8_vnni(w: __m256i, y: __m256i, bias: __m256i) -> __m256i {
     _mm256_dpbusd_avx_epi32(_mm256_slli_epi32::<4>(bias), wu, y)
 }
 
-/// Defines the Q4_0 and Q8_0 dot kernels for one feature set and one
-/// integer-dot helper.
+/// Defines the Q4_0 and Q8_0 dot kernels (one row, and [`ROWS`] rows side
+/// by side) for one feature set and one integer-dot helper.
 macro_rules! dot_kernels {
-    ($features:literal, $q4:ident, $q4_impl:ident, $q8:ident, $q8_impl:ident, $dot_u8:ident, $dot_i8:ident) => {
+    (
+        $features:literal,
+        $q4:ident,
+        $q4_rows:ident,
+        $q4_impl:ident,
+        $q8:ident,
+        $q8_rows:ident,
+        $q8_impl:ident,
+        $dot_u8:ident,
+        $dot_i8:ident
+    ) => {
+        /// `sum w_i x_i` of each of `R` Q4_0 rows, read side by side two
+        /// blocks at a time, the activations loaded once for all rows.
         #[target_feature(enable = $features)]
-        fn $q4_impl(w: &[BlockQ4_0], x: &Q8Activations) -> f32 {
-            let n = w.len().min(x.blocks.len());
-            let (wp, yq, yd, ys) = (
-                w.as_ptr() as *const u8,
-                x.qs.as_ptr(),
-                x.d8.as_ptr(),
-                x.bias8.as_ptr(),
-            );
+        fn $q4_impl<const R: usize>(w: [&[BlockQ4_0]; R], x: &Q8Activations) -> [f32; R] {
+            let n = w.iter().map(|r| r.len()).fold(x.blocks.len(), usize::min);
+            let wp = w.map(|r| r.as_ptr() as *const u8);
+            let (yq, yd, ys) = (x.qs.as_ptr(), x.d8.as_ptr(), x.bias8.as_ptr());
             let lo = _mm256_set1_epi8(0x0F);
-            let mut acc = [_mm256_setzero_ps(); 2];
+            let mut acc = [[_mm256_setzero_ps(); 2]; R];
             let mut i = 0;
             while i + 2 <= n {
-                let bp = wp.wrapping_add(18 * i);
-                _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES) as *const i8);
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let (b, j) = (bp.wrapping_add(18 * k), i + k);
-                    // SAFETY: block j < n lies inside w (18 bytes from b) and
-                    // inside x's arrays (32 quants, 8 scales, 8 sums at j).
-                    let (raw, y, bias, dy, dw) = unsafe {
+                for &p in &wp {
+                    let bp = p.wrapping_add(18 * i);
+                    _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES) as *const i8);
+                }
+                for k in 0..2 {
+                    let j = i + k;
+                    // SAFETY: block j < n lies inside x's arrays (32 quants,
+                    // 8 scales, 8 sums at j).
+                    let (y, bias, dy) = unsafe {
                         (
-                            _mm_loadu_si128(b.add(2) as *const __m128i),
                             _mm256_loadu_si256(yq.add(QK * j) as *const __m256i),
                             _mm256_loadu_si256(ys.add(8 * j) as *const __m256i),
                             _mm256_loadu_ps(yd.add(8 * j)),
-                            _mm_set1_epi16((b as *const i16).read()),
                         )
                     };
-                    let q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16::<4>(raw), raw), lo);
-                    let s = $dot_u8(q, y, bias);
-                    let scale = _mm256_mul_ps(_mm256_cvtph_ps(dw), dy);
-                    *a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, *a);
+                    for (a, &p) in acc.iter_mut().zip(&wp) {
+                        let b = p.wrapping_add(18 * j);
+                        // SAFETY: block j < n lies inside this row (18 bytes from b).
+                        let (raw, dw) = unsafe {
+                            (
+                                _mm_loadu_si128(b.add(2) as *const __m128i),
+                                _mm_set1_epi16((b as *const i16).read()),
+                            )
+                        };
+                        let q =
+                            _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16::<4>(raw), raw), lo);
+                        let s = $dot_u8(q, y, bias);
+                        let scale = _mm256_mul_ps(_mm256_cvtph_ps(dw), dy);
+                        a[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, a[k]);
+                    }
                 }
                 i += 2;
             }
-            let mut sum = hsum256(_mm256_add_ps(acc[0], acc[1]));
-            if i < n {
-                sum += scalar::dot_q4_0_blocks(&w[i..n], &x.blocks[i..n]);
+            let mut out = [0.0f32; R];
+            for ((o, a), row) in out.iter_mut().zip(acc).zip(w) {
+                *o = hsum256(_mm256_add_ps(a[0], a[1]));
+                if i < n {
+                    *o += scalar::dot_q4_0_blocks(&row[i..n], &x.blocks[i..n]);
+                }
             }
-            sum
+            out
         }
 
         fn $q4(w: &[BlockQ4_0], x: &Q8Activations) -> f32 {
             // SAFETY: this table is handed out only on CPUs with these features.
+            unsafe { $q4_impl([w], x)[0] }
+        }
+
+        fn $q4_rows(w: [&[BlockQ4_0]; ROWS], x: &Q8Activations) -> [f32; ROWS] {
+            // SAFETY: this table is handed out only on CPUs with these features.
             unsafe { $q4_impl(w, x) }
         }
 
+        /// `sum w_i x_i` of each of `R` Q8_0 rows (see the Q4_0 kernel).
         #[target_feature(enable = $features)]
-        fn $q8_impl(w: &[BlockQ8_0], x: &Q8Activations) -> f32 {
-            let n = w.len().min(x.blocks.len());
-            let (wp, yq, yd, ys) = (
-                w.as_ptr() as *const u8,
-                x.qs.as_ptr(),
-                x.d8.as_ptr(),
-                x.bias8.as_ptr(),
-            );
-            let mut acc = [_mm256_setzero_ps(); 2];
+        fn $q8_impl<const R: usize>(w: [&[BlockQ8_0]; R], x: &Q8Activations) -> [f32; R] {
+            let n = w.iter().map(|r| r.len()).fold(x.blocks.len(), usize::min);
+            let wp = w.map(|r| r.as_ptr() as *const u8);
+            let (yq, yd, ys) = (x.qs.as_ptr(), x.d8.as_ptr(), x.bias8.as_ptr());
+            let mut acc = [[_mm256_setzero_ps(); 2]; R];
             let mut i = 0;
             while i + 2 <= n {
-                let bp = wp.wrapping_add(34 * i);
-                _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES) as *const i8);
-                _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES + 64) as *const i8);
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let (b, j) = (bp.wrapping_add(34 * k), i + k);
-                    // SAFETY: block j < n lies inside w (34 bytes from b) and
-                    // inside x's arrays (32 quants, 8 scales, 8 sums at j).
-                    let (q, y, bias, dy, dw) = unsafe {
+                for &p in &wp {
+                    let bp = p.wrapping_add(34 * i);
+                    _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES) as *const i8);
+                    _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES + 64) as *const i8);
+                }
+                for k in 0..2 {
+                    let j = i + k;
+                    // SAFETY: block j < n lies inside x's arrays (32 quants,
+                    // 8 scales, 8 sums at j).
+                    let (y, bias, dy) = unsafe {
                         (
-                            _mm256_loadu_si256(b.add(2) as *const __m256i),
                             _mm256_loadu_si256(yq.add(QK * j) as *const __m256i),
                             _mm256_loadu_si256(ys.add(8 * j) as *const __m256i),
                             _mm256_loadu_ps(yd.add(8 * j)),
-                            _mm_set1_epi16((b as *const i16).read()),
                         )
                     };
-                    let s = $dot_i8(q, y, bias);
-                    let scale = _mm256_mul_ps(_mm256_cvtph_ps(dw), dy);
-                    *a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, *a);
+                    for (a, &p) in acc.iter_mut().zip(&wp) {
+                        let b = p.wrapping_add(34 * j);
+                        // SAFETY: block j < n lies inside this row (34 bytes from b).
+                        let (q, dw) = unsafe {
+                            (
+                                _mm256_loadu_si256(b.add(2) as *const __m256i),
+                                _mm_set1_epi16((b as *const i16).read()),
+                            )
+                        };
+                        let s = $dot_i8(q, y, bias);
+                        let scale = _mm256_mul_ps(_mm256_cvtph_ps(dw), dy);
+                        a[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, a[k]);
+                    }
                 }
                 i += 2;
             }
-            let mut sum = hsum256(_mm256_add_ps(acc[0], acc[1]));
-            if i < n {
-                sum += scalar::dot_q8_0_blocks(&w[i..n], &x.blocks[i..n]);
+            let mut out = [0.0f32; R];
+            for ((o, a), row) in out.iter_mut().zip(acc).zip(w) {
+                *o = hsum256(_mm256_add_ps(a[0], a[1]));
+                if i < n {
+                    *o += scalar::dot_q8_0_blocks(&row[i..n], &x.blocks[i..n]);
+                }
             }
-            sum
+            out
         }
 
         fn $q8(w: &[BlockQ8_0], x: &Q8Activations) -> f32 {
+            // SAFETY: this table is handed out only on CPUs with these features.
+            unsafe { $q8_impl([w], x)[0] }
+        }
+
+        fn $q8_rows(w: [&[BlockQ8_0]; ROWS], x: &Q8Activations) -> [f32; ROWS] {
             // SAFETY: this table is handed out only on CPUs with these features.
             unsafe { $q8_impl(w, x) }
         }
@@ -378,8 +422,10 @@ macro_rules! dot_kernels {
 dot_kernels!(
     "avx2,fma,f16c",
     dot_q4_0_avx2,
+    dot_rows_q4_0_avx2,
     dot_q4_0_avx2_impl,
     dot_q8_0_avx2,
+    dot_rows_q8_0_avx2,
     dot_q8_0_avx2_impl,
     dot_u8_i8_bias_avx2,
     dot_i8_i8_avx2
@@ -388,8 +434,10 @@ dot_kernels!(
 dot_kernels!(
     "avx2,fma,f16c,avxvnni",
     dot_q4_0_vnni,
+    dot_rows_q4_0_vnni,
     dot_q4_0_vnni_impl,
     dot_q8_0_vnni,
+    dot_rows_q8_0_vnni,
     dot_q8_0_vnni_impl,
     dot_u8_i8_bias_vnni,
     dot_i8_i8_vnni
