@@ -18,9 +18,12 @@
 //! activations' scales); a `vpermps` then spreads them over the lanes.
 //! 512-bit vector work runs on ports 0 and 5 only, so uops are what count:
 //! about 11 per 4 Q4_0 blocks, against 16 with two blocks per register and
-//! a scale conversion per pair. Paired runs (`--bench matvec_pairs`, DRAM
-//! matvec over `read2`): Q4_0 59–65 % (one conversion per pair) → 69–76 %
-//! (scales batched) → 84–85 % (groups); Q8_0 77–78 % → 84–87 %.
+//! a scale conversion per pair. The matvec runs them over [`ROWS`] rows
+//! side by side (`rows_q4_0`, `rows_q8_0`), activations loaded once per
+//! step for all rows. Paired runs (`--bench matvec_pairs`, DRAM matvec over
+//! `read2`): Q4_0 59–65 % (one conversion per pair) → 69–76 % (scales
+//! batched) → 84–85 % (groups) → 97–110 % (4 rows); Q8_0 77–78 % →
+//! 84–87 % → 101–119 %.
 
 use super::PREFETCH_BYTES;
 use crate::activations::{GROUP, Q8Activations};
