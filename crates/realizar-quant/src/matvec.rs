@@ -237,6 +237,7 @@ pub fn matmul<B: QuantBlock>(
         .map(Q8Activations::quantize)
         .collect::<Result<Vec<_>>>()?;
     let dot = B::dot_kernel(kernels());
+    let dot_rows = B::dot_rows_kernel(kernels());
     // Threads fill a row-major `rows x batch` buffer (disjoint row ranges),
     // transposed into `out` afterwards.
     let mut t = vec![0.0f32; rows * batch];
@@ -246,9 +247,25 @@ pub fn matmul<B: QuantBlock>(
         &mut t,
         batch,
         |first, part| {
-            for (i, o) in part.chunks_exact_mut(batch).enumerate() {
-                let r = first + i;
-                let row = &w[r * per_row..(r + 1) * per_row];
+            let n = part.len() / batch;
+            let row = |r: usize| &w[r * per_row..(r + 1) * per_row];
+            let mut done = 0;
+            if let Some(dot_rows) = dot_rows {
+                // ROWS adjacent weight rows against each batch column in
+                // turn: the rows stay in L1 and each column's activations
+                // are read once per ROWS rows instead of once per row.
+                while done + ROWS <= n {
+                    let rs: [&[B]; ROWS] = std::array::from_fn(|k| row(first + done + k));
+                    for (b, a) in acts.iter().enumerate() {
+                        for (k, v) in dot_rows(rs, a).into_iter().enumerate() {
+                            part[(done + k) * batch + b] = v;
+                        }
+                    }
+                    done += ROWS;
+                }
+            }
+            for (i, o) in part.chunks_exact_mut(batch).enumerate().skip(done) {
+                let row = row(first + i);
                 for (ob, a) in o.iter_mut().zip(&acts) {
                     *ob = dot(row, a);
                 }
