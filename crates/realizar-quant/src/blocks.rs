@@ -19,7 +19,7 @@
 
 use crate::activations::Q8Activations;
 use crate::error::{Error, Result};
-use crate::kernels::{DotRows, QuantKernels};
+use crate::kernels::{DotCols, DotRows, QuantKernels};
 use bytemuck::{Pod, Zeroable};
 use half::f16;
 
@@ -119,6 +119,9 @@ pub trait QuantBlock: Pod + std::fmt::Debug + Send + Sync {
 
     /// This format's 4-rows-at-once dot kernel in the table `k`, if it has one.
     fn dot_rows_kernel(k: &QuantKernels) -> Option<DotRows<Self>>;
+
+    /// This format's one-row-many-vectors dot kernel in the table `k`, if it has one.
+    fn dot_cols_kernel(k: &QuantKernels) -> Option<DotCols<Self>>;
 }
 
 fn check_bytes<B: QuantBlock>(bytes: &[u8]) -> Result<()> {
@@ -140,6 +143,9 @@ impl QuantBlock for BlockQ4_0 {
     fn dot_rows_kernel(k: &QuantKernels) -> Option<DotRows<Self>> {
         k.dot_rows_q4_0
     }
+    fn dot_cols_kernel(k: &QuantKernels) -> Option<DotCols<Self>> {
+        k.dot_cols_q4_0
+    }
 }
 
 impl QuantBlock for BlockQ8_0 {
@@ -149,6 +155,9 @@ impl QuantBlock for BlockQ8_0 {
     }
     fn dot_rows_kernel(k: &QuantKernels) -> Option<DotRows<Self>> {
         k.dot_rows_q8_0
+    }
+    fn dot_cols_kernel(_: &QuantKernels) -> Option<DotCols<Self>> {
+        None
     }
 }
 

@@ -10,7 +10,7 @@
 use crate::activations::Q8Activations;
 use crate::blocks::{QK, QuantBlock};
 use crate::error::{Error, Result};
-use crate::kernels::{ROWS, kernels};
+use crate::kernels::{COLS, ROWS, kernels};
 use realizar_tensor::parallel;
 use std::cell::RefCell;
 
@@ -238,6 +238,7 @@ pub fn matmul<B: QuantBlock>(
         .collect::<Result<Vec<_>>>()?;
     let dot = B::dot_kernel(kernels());
     let dot_rows = B::dot_rows_kernel(kernels());
+    let dot_cols = B::dot_cols_kernel(kernels());
     // Threads fill a row-major `rows x batch` buffer (disjoint row ranges),
     // transposed into `out` afterwards.
     let mut t = vec![0.0f32; rows * batch];
@@ -249,6 +250,22 @@ pub fn matmul<B: QuantBlock>(
         |first, part| {
             let n = part.len() / batch;
             let row = |r: usize| &w[r * per_row..(r + 1) * per_row];
+            if let Some(dot_cols) = dot_cols {
+                // COLS batch columns per call: the row's weights are decoded
+                // once for all of them.
+                for (i, o) in part.chunks_exact_mut(batch).enumerate() {
+                    let row = row(first + i);
+                    let (mut cols, mut b) = (o.chunks_exact_mut(COLS), 0);
+                    for oc in cols.by_ref() {
+                        oc.copy_from_slice(&dot_cols(row, std::array::from_fn(|k| &acts[b + k])));
+                        b += COLS;
+                    }
+                    for (ob, a) in cols.into_remainder().iter_mut().zip(&acts[b..]) {
+                        *ob = dot(row, a);
+                    }
+                }
+                return;
+            }
             let mut done = 0;
             if let Some(dot_rows) = dot_rows {
                 // ROWS adjacent weight rows against each batch column in
@@ -313,7 +330,7 @@ mod tests {
 
     #[test]
     fn threaded_and_batched_equal_single_rows() {
-        let (rows, cols, batch) = (131, 1024, 3);
+        let (rows, cols, batch) = (131, 1024, 6);
         let wf = data(rows * cols, 7);
         let mut w4 = vec![BlockQ4_0::default(); rows * cols / QK];
         let mut w8 = vec![BlockQ8_0::default(); rows * cols / QK];

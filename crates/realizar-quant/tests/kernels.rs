@@ -18,7 +18,7 @@
 //!     is `|d| + |q - 8| |d - d16| + eps` (a full step).
 
 use proptest::prelude::*;
-use realizar_quant::kernels::{self, QuantKernels, ROWS};
+use realizar_quant::kernels::{self, COLS, QuantKernels, ROWS};
 use realizar_quant::{BlockQ4_0, BlockQ8_0, Q8Activations, QK, QuantBlock, QuantIsa};
 
 /// The `f32` scale of ggml's Q8_0 before rounding to `f16`.
@@ -224,6 +224,22 @@ proptest! {
             if let Some(dot_rows) = k.dot_rows_q8_0 {
                 let want = r8.map(|w| (k.dot_q8_0)(w, &act8));
                 prop_assert_eq!(bits(&dot_rows(r8, &act8)), bits(&want), "{} q8_0", k.isa);
+            }
+        }
+    }
+
+    #[test]
+    fn many_vector_dots_equal_one_vector_dots(
+        w4 in q4_blocks(40),
+        ys in prop::collection::vec(q8_blocks(40), COLS),
+    ) {
+        let n = ys.iter().map(Vec::len).fold(w4.len(), usize::min);
+        let acts: Vec<Q8Activations> = ys.iter().map(|y| Q8Activations::from_blocks(&y[..n])).collect();
+        for k in kernels::variants() {
+            if let Some(dot_cols) = k.dot_cols_q4_0 {
+                let want: Vec<f32> = acts.iter().map(|a| (k.dot_q4_0)(&w4[..n], a)).collect();
+                let got = dot_cols(&w4[..n], std::array::from_fn(|c| &acts[c]));
+                prop_assert_eq!(bits(&got), bits(&want), "{} q4_0", k.isa);
             }
         }
     }

@@ -139,7 +139,18 @@ pub struct QuantKernels {
     /// [`dot_q8_0`](Self::dot_q8_0) of [`ROWS`] rows at once, where the
     /// instruction set has one.
     pub dot_rows_q8_0: Option<DotRows<BlockQ8_0>>,
+    /// [`dot_q4_0`](Self::dot_q4_0) of one row with [`COLS`] activation
+    /// vectors at once (the weights decoded once for all), where the
+    /// instruction set has one.
+    pub dot_cols_q4_0: Option<DotCols<BlockQ4_0>>,
 }
+
+/// Activation vectors a [`DotCols`] kernel takes at once.
+pub const COLS: usize = 4;
+
+/// A kernel taking the dot products of one row with [`COLS`] activation
+/// vectors; each result equals the one-row kernel's bit for bit.
+pub type DotCols<B> = fn(&[B], [&Q8Activations; COLS]) -> [f32; COLS];
 
 /// Rows a [`DotRows`] kernel takes at once. A single row leaves DRAM
 /// underused on the machines measured here: read bandwidth grows with the

@@ -22,6 +22,7 @@ pub static KERNELS: QuantKernels = QuantKernels {
     dot_q8_0,
     dot_rows_q4_0: None,
     dot_rows_q8_0: None,
+    dot_cols_q4_0: None,
 };
 
 /// One Q4_0 block, as `quantize_row_q4_0_ref` makes it.

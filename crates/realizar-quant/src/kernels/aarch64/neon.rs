@@ -25,6 +25,7 @@ pub static KERNELS: QuantKernels = QuantKernels {
     dot_q8_0,
     dot_rows_q4_0: None,
     dot_rows_q8_0: None,
+    dot_cols_q4_0: None,
 };
 
 /// Loads the 32 values of a block.

@@ -30,6 +30,7 @@ pub static KERNELS: QuantKernels = QuantKernels {
     dot_q8_0: dot_q8_0_avx2,
     dot_rows_q4_0: Some(dot_rows_q4_0_avx2),
     dot_rows_q8_0: Some(dot_rows_q8_0_avx2),
+    dot_cols_q4_0: None,
 };
 
 /// The AVX-VNNI table (AVX2 with `vpdpbusd` dot products).
@@ -43,6 +44,7 @@ pub static KERNELS_VNNI: QuantKernels = QuantKernels {
     dot_q8_0: dot_q8_0_vnni,
     dot_rows_q4_0: Some(dot_rows_q4_0_vnni),
     dot_rows_q8_0: Some(dot_rows_q8_0_vnni),
+    dot_cols_q4_0: None,
 };
 
 /// Sum of the 8 lanes.

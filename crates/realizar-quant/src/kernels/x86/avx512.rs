@@ -28,7 +28,7 @@
 use super::PREFETCH_BYTES;
 use crate::activations::{GROUP, Q8Activations};
 use crate::blocks::{BlockQ4_0, BlockQ8_0, QK};
-use crate::kernels::{QuantIsa, QuantKernels, ROWS, scalar};
+use crate::kernels::{COLS, QuantIsa, QuantKernels, ROWS, scalar};
 use half::f16;
 use std::arch::x86_64::*;
 
@@ -43,6 +43,7 @@ pub static KERNELS: QuantKernels = QuantKernels {
     dot_q8_0,
     dot_rows_q4_0: Some(rows_q4_0),
     dot_rows_q8_0: Some(rows_q8_0),
+    dot_cols_q4_0: Some(cols_q4_0),
 };
 
 /// `roundf` (half away from zero) of every lane, exactly.
@@ -410,6 +411,116 @@ fn dot_rows_q4_0<const R: usize>(w: [&[BlockQ4_0]; R], x: &Q8Activations) -> [f3
         }
     }
     out
+}
+
+/// `sum w_i x_i` of one Q4_0 row with each of `C` activation vectors: the
+/// row's nibbles and scales are decoded once per step for all of them
+/// (prompt processing). Each result equals [`dot_rows_q4_0`]'s for that
+/// vector bit for bit (the same operations per vector, in the same order).
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")]
+fn dot_cols_q4_0<const C: usize>(w: &[BlockQ4_0], x: [&Q8Activations; C]) -> [f32; C] {
+    let n = x.iter().map(|x| x.blocks.len()).fold(w.len(), usize::min);
+    let p = w.as_ptr() as *const u8;
+    // SAFETY: the tables are 64 bytes long.
+    let (nidx, sidx, lanes) = unsafe {
+        (
+            _mm512_loadu_si512(Q4_GROUP_NIBBLES.as_ptr() as *const _),
+            _mm512_loadu_si512(Q4_GROUP_SCALES.as_ptr() as *const _),
+            GROUP_SCALE_LANES.map(|l| _mm512_loadu_si512(l.as_ptr() as *const _)),
+        )
+    };
+    let low = _mm512_set1_epi8(0x0F);
+    let mut acc = [_mm512_setzero_ps(); C];
+    let mut i = 0;
+    while i + 8 <= n {
+        let g = i / GROUP;
+        let bp = p.wrapping_add(18 * i);
+        // SAFETY: blocks i..i + 8 < n lie inside the row (144 bytes from bp,
+        // loaded as in dot_rows_q4_0).
+        let groups = unsafe {
+            [
+                (
+                    _mm512_loadu_si512(bp as *const _),
+                    _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(64) as *const i8),
+                ),
+                (
+                    _mm512_loadu_si512(bp.add(72) as *const _),
+                    _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(136) as *const i8),
+                ),
+            ]
+        };
+        let dw = _mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutex2var_epi8(
+            groups[0].0,
+            sidx,
+            groups[1].0,
+        )));
+        let nibbles = groups.map(|(head, tail)| {
+            let q = _mm512_permutex2var_epi8(head, nidx, tail);
+            (
+                _mm512_and_si512(q, low),
+                _mm512_and_si512(_mm512_srli_epi16::<4>(q), low),
+            )
+        });
+        for (a, x) in acc.iter_mut().zip(&x) {
+            // SAFETY: n >= i + 8 blocks of every x: groups g, g + 1 are whole
+            // and inside its group arrays, blocks i..i + 8 have scales in x.d.
+            let (y, bias, dy) = unsafe {
+                let gy = x.qs_groups.as_ptr().add(GROUP * QK * g);
+                let bg = x.bias_groups.as_ptr();
+                (
+                    [0, 1, 2, 3].map(|k| _mm512_loadu_si512(gy.add(64 * k) as *const _)),
+                    [0, 1].map(|h| _mm512_loadu_si512(bg.add(16 * (g + h)) as *const _)),
+                    _mm256_loadu_ps(x.d.as_ptr().add(i)),
+                )
+            };
+            let sc = _mm512_castps256_ps512(_mm256_mul_ps(dw, dy));
+            for (h, (lo, hi)) in nibbles.into_iter().enumerate() {
+                let s = _mm512_dpbusd_epi32(
+                    _mm512_dpbusd_epi32(bias[h], lo, y[2 * h]),
+                    hi,
+                    y[2 * h + 1],
+                );
+                *a = _mm512_fmadd_ps(
+                    _mm512_cvtepi32_ps(s),
+                    _mm512_permutexvar_ps(lanes[h], sc),
+                    *a,
+                );
+            }
+        }
+        i += 8;
+    }
+    let mut out = [0.0f32; C];
+    for ((o, mut a), x) in out.iter_mut().zip(acc).zip(x) {
+        let mut j = i;
+        while j + 2 <= n {
+            // SAFETY: blocks j, j + 1 < n lie inside the row (36 bytes from
+            // block j) and inside x's arrays (64 quants, 16 scales, 16 sums).
+            let (s, scale) = unsafe {
+                let b = p.add(18 * j);
+                (
+                    q4_pair_ints(
+                        b,
+                        _mm512_loadu_si512(x.qs.as_ptr().add(QK * j) as *const _),
+                        _mm512_loadu_si512(x.bias8.as_ptr().add(8 * j) as *const _),
+                    ),
+                    pair_scales(b, 9, _mm512_loadu_ps(x.d8.as_ptr().add(8 * j))),
+                )
+            };
+            a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, a);
+            j += 2;
+        }
+        *o = _mm512_reduce_add_ps(a);
+        if j < n {
+            *o += scalar::dot_q4_0_blocks(&w[j..n], &x.blocks[j..n]);
+        }
+    }
+    out
+}
+
+fn cols_q4_0(w: &[BlockQ4_0], x: [&Q8Activations; COLS]) -> [f32; COLS] {
+    // SAFETY: this table is handed out only on CPUs with these features.
+    unsafe { dot_cols_q4_0(w, x) }
 }
 
 fn dot_q4_0(w: &[BlockQ4_0], x: &Q8Activations) -> f32 {
