@@ -294,6 +294,86 @@ static GROUP_SCALE_LANES: [[u32; 16]; 2] = {
 /// The group's nibble bytes past its first 64 (bytes 64..72).
 const GROUP_TAIL: u64 = 0xFF;
 
+/// The index registers of the Q4_0 group kernels: nibble gather, scale
+/// gather, and the scale lanes of the two groups of a step.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn q4_tables() -> (__m512i, __m512i, [__m512i; 2]) {
+    // SAFETY: the tables are 64 bytes long.
+    unsafe {
+        (
+            _mm512_loadu_si512(Q4_GROUP_NIBBLES.as_ptr() as *const _),
+            _mm512_loadu_si512(Q4_GROUP_SCALES.as_ptr() as *const _),
+            GROUP_SCALE_LANES.map(|l| _mm512_loadu_si512(l.as_ptr() as *const _)),
+        )
+    }
+}
+
+/// The two 4-block groups of Q4_0 weights at `bp` (8 blocks, 144 bytes),
+/// each as its bytes `0..64` and `64..72` (masked).
+///
+/// # Safety
+/// `bp` must be valid for reading 144 bytes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn q4_step_weights(bp: *const u8) -> [(__m512i, __m512i); 2] {
+    // SAFETY: the loads cover bytes 0..64, 64..72 (masked), 72..136 and
+    // 136..144 (masked) of the 144 the caller guarantees.
+    unsafe {
+        [
+            (
+                _mm512_loadu_si512(bp as *const _),
+                _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(64) as *const i8),
+            ),
+            (
+                _mm512_loadu_si512(bp.add(72) as *const _),
+                _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(136) as *const i8),
+            ),
+        ]
+    }
+}
+
+/// The activations of the 8-block step at block `i` for the Q4_0 group
+/// kernels: the two groups' quants (low halves, high halves), their lane
+/// biases, and the 8 scales.
+///
+/// # Safety
+/// `x` must hold at least `i + 8` blocks, `i` a multiple of 8.
+#[inline]
+#[target_feature(enable = "avx512f,avx2")]
+unsafe fn q4_step_acts(x: &Q8Activations, i: usize) -> ([__m512i; 4], [__m512i; 2], __m256) {
+    let g = i / GROUP;
+    // SAFETY: with i + 8 blocks, groups g and g + 1 are whole and lie inside
+    // x's group arrays, and blocks i..i + 8 have scales in x.d.
+    unsafe {
+        let gy = x.qs_groups.as_ptr().add(GROUP * QK * g);
+        let bg = x.bias_groups.as_ptr();
+        (
+            [0, 1, 2, 3].map(|k| _mm512_loadu_si512(gy.add(64 * k) as *const _)),
+            [0, 1].map(|h| _mm512_loadu_si512(bg.add(16 * (g + h)) as *const _)),
+            _mm256_loadu_ps(x.d.as_ptr().add(i)),
+        )
+    }
+}
+
+/// `acc` plus one Q4_0 group's dot products with the activations, scaled:
+/// `nib` the group's low and high nibbles, `y` the activation halves in
+/// the same order, `bias` the lane biases, `lane` the `vpermps` indices
+/// taking each lane's scale from `sc` (the step's 8 scale products).
+#[inline]
+#[target_feature(enable = "avx512f,avx512vnni")]
+fn q4_group_fma(
+    acc: __m512,
+    nib: (__m512i, __m512i),
+    y: (__m512i, __m512i),
+    bias: __m512i,
+    lane: __m512i,
+    sc: __m512,
+) -> __m512 {
+    let s = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(bias, nib.0, y.0), nib.1, y.1);
+    _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_permutexvar_ps(lane, sc), acc)
+}
+
 /// `sum w_i x_i` of each of `R` Q4_0 rows with `x`, the rows read in
 /// turn 144 bytes at a time: `R` weight streams in flight per core, and the
 /// activations loaded once for all of them.
@@ -302,22 +382,7 @@ const GROUP_TAIL: u64 = 0xFF;
 fn dot_rows_q4_0<const R: usize>(w: [&[BlockQ4_0]; R], x: &Q8Activations) -> [f32; R] {
     let n = w.iter().map(|r| r.len()).fold(x.blocks.len(), usize::min);
     let wp = w.map(|r| r.as_ptr() as *const u8);
-    let (yq, yd, yd1, ys, yg, bg) = (
-        x.qs.as_ptr(),
-        x.d8.as_ptr(),
-        x.d.as_ptr(),
-        x.bias8.as_ptr(),
-        x.qs_groups.as_ptr(),
-        x.bias_groups.as_ptr(),
-    );
-    // SAFETY: the tables are 64 bytes long.
-    let (nidx, sidx, lanes) = unsafe {
-        (
-            _mm512_loadu_si512(Q4_GROUP_NIBBLES.as_ptr() as *const _),
-            _mm512_loadu_si512(Q4_GROUP_SCALES.as_ptr() as *const _),
-            GROUP_SCALE_LANES.map(|l| _mm512_loadu_si512(l.as_ptr() as *const _)),
-        )
-    };
+    let (nidx, sidx, lanes) = q4_tables();
     let low = _mm512_set1_epi8(0x0F);
     let mut acc = [_mm512_setzero_ps(); R];
     let mut i = 0;
@@ -330,37 +395,15 @@ fn dot_rows_q4_0<const R: usize>(w: [&[BlockQ4_0]; R], x: &Q8Activations) -> [f3
     // in one `vpermt2b`, a 256-bit `vcvtph2ps` and multiply. About 11
     // vector uops per 4 blocks against 16 for two blocks per register.
     while i + 8 <= n {
-        let g = i / GROUP;
-        // SAFETY: n >= i + 8, so groups g and g + 1 are whole and lie inside
-        // x's group arrays, and blocks i..i + 8 have scales in x.d.
-        let (y, bias, dy) = unsafe {
-            let gy = yg.add(GROUP * QK * g);
-            (
-                [0, 1, 2, 3].map(|k| _mm512_loadu_si512(gy.add(64 * k) as *const _)),
-                [0, 1].map(|h| _mm512_loadu_si512(bg.add(16 * (g + h)) as *const _)),
-                _mm256_loadu_ps(yd1.add(i)),
-            )
-        };
+        // SAFETY: n >= i + 8 blocks of x.
+        let (y, bias, dy) = unsafe { q4_step_acts(x, i) };
         for (a, &p) in acc.iter_mut().zip(&wp) {
             let bp = p.wrapping_add(18 * i);
             for l in 0..3 {
                 _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PREFETCH_BYTES + 64 * l) as *const i8);
             }
-            // SAFETY: blocks i..i + 8 < n lie inside this row (144 bytes
-            // from bp: the loads cover 0..64, 64..72 masked, 72..136 and
-            // 136..144 masked).
-            let groups = unsafe {
-                [
-                    (
-                        _mm512_loadu_si512(bp as *const _),
-                        _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(64) as *const i8),
-                    ),
-                    (
-                        _mm512_loadu_si512(bp.add(72) as *const _),
-                        _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(136) as *const i8),
-                    ),
-                ]
-            };
+            // SAFETY: blocks i..i + 8 < n lie inside this row.
+            let groups = unsafe { q4_step_weights(bp) };
             let dw = _mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutex2var_epi8(
                 groups[0].0,
                 sidx,
@@ -369,48 +412,53 @@ fn dot_rows_q4_0<const R: usize>(w: [&[BlockQ4_0]; R], x: &Q8Activations) -> [f3
             let sc = _mm512_castps256_ps512(_mm256_mul_ps(dw, dy));
             for (h, (head, tail)) in groups.into_iter().enumerate() {
                 let q = _mm512_permutex2var_epi8(head, nidx, tail);
-                let lo = _mm512_and_si512(q, low);
-                let hi = _mm512_and_si512(_mm512_srli_epi16::<4>(q), low);
-                let s = _mm512_dpbusd_epi32(
-                    _mm512_dpbusd_epi32(bias[h], lo, y[2 * h]),
-                    hi,
-                    y[2 * h + 1],
+                let nib = (
+                    _mm512_and_si512(q, low),
+                    _mm512_and_si512(_mm512_srli_epi16::<4>(q), low),
                 );
-                *a = _mm512_fmadd_ps(
-                    _mm512_cvtepi32_ps(s),
-                    _mm512_permutexvar_ps(lanes[h], sc),
-                    *a,
-                );
+                *a = q4_group_fma(*a, nib, (y[2 * h], y[2 * h + 1]), bias[h], lanes[h], sc);
             }
         }
         i += 8;
     }
     let mut out = [0.0f32; R];
-    for ((o, mut a), (&p, row)) in out.iter_mut().zip(acc).zip(wp.iter().zip(w)) {
-        let mut j = i;
-        while j + 2 <= n {
-            // SAFETY: blocks j, j + 1 < n lie inside the row (36 bytes from
-            // block j) and inside x's arrays (64 quants, 16 scales, 16 sums).
-            let (s, scale) = unsafe {
-                let b = p.add(18 * j);
-                (
-                    q4_pair_ints(
-                        b,
-                        _mm512_loadu_si512(yq.add(QK * j) as *const _),
-                        _mm512_loadu_si512(ys.add(8 * j) as *const _),
-                    ),
-                    pair_scales(b, 9, _mm512_loadu_ps(yd.add(8 * j))),
-                )
-            };
-            a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, a);
-            j += 2;
-        }
-        *o = _mm512_reduce_add_ps(a);
-        if j < n {
-            *o += scalar::dot_q4_0_blocks(&row[j..n], &x.blocks[j..n]);
-        }
+    for ((o, a), row) in out.iter_mut().zip(acc).zip(w) {
+        *o = q4_finish(a, row, x, i, n);
     }
     out
+}
+
+/// Finishes a Q4_0 dot product begun in `acc`: the pairs of blocks from
+/// `from` to `n` (at most `row`'s and `x`'s lengths), then a last odd
+/// block, and the sum of the lanes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")]
+fn q4_finish(mut acc: __m512, row: &[BlockQ4_0], x: &Q8Activations, from: usize, n: usize) -> f32 {
+    let n = n.min(row.len()).min(x.blocks.len());
+    let p = row.as_ptr() as *const u8;
+    let mut j = from;
+    while j + 2 <= n {
+        // SAFETY: blocks j, j + 1 < n lie inside the row (36 bytes from
+        // block j) and inside x's arrays (64 quants, 16 scales, 16 sums).
+        let (s, scale) = unsafe {
+            let b = p.add(18 * j);
+            (
+                q4_pair_ints(
+                    b,
+                    _mm512_loadu_si512(x.qs.as_ptr().add(QK * j) as *const _),
+                    _mm512_loadu_si512(x.bias8.as_ptr().add(8 * j) as *const _),
+                ),
+                pair_scales(b, 9, _mm512_loadu_ps(x.d8.as_ptr().add(8 * j))),
+            )
+        };
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc);
+        j += 2;
+    }
+    let mut sum = _mm512_reduce_add_ps(acc);
+    if j < n {
+        sum += scalar::dot_q4_0_blocks(&row[j..n], &x.blocks[j..n]);
+    }
+    sum
 }
 
 /// `sum w_i x_i` of one Q4_0 row with each of `C` activation vectors: the
@@ -422,34 +470,13 @@ fn dot_rows_q4_0<const R: usize>(w: [&[BlockQ4_0]; R], x: &Q8Activations) -> [f3
 fn dot_cols_q4_0<const C: usize>(w: &[BlockQ4_0], x: [&Q8Activations; C]) -> [f32; C] {
     let n = x.iter().map(|x| x.blocks.len()).fold(w.len(), usize::min);
     let p = w.as_ptr() as *const u8;
-    // SAFETY: the tables are 64 bytes long.
-    let (nidx, sidx, lanes) = unsafe {
-        (
-            _mm512_loadu_si512(Q4_GROUP_NIBBLES.as_ptr() as *const _),
-            _mm512_loadu_si512(Q4_GROUP_SCALES.as_ptr() as *const _),
-            GROUP_SCALE_LANES.map(|l| _mm512_loadu_si512(l.as_ptr() as *const _)),
-        )
-    };
+    let (nidx, sidx, lanes) = q4_tables();
     let low = _mm512_set1_epi8(0x0F);
     let mut acc = [_mm512_setzero_ps(); C];
     let mut i = 0;
     while i + 8 <= n {
-        let g = i / GROUP;
-        let bp = p.wrapping_add(18 * i);
-        // SAFETY: blocks i..i + 8 < n lie inside the row (144 bytes from bp,
-        // loaded as in dot_rows_q4_0).
-        let groups = unsafe {
-            [
-                (
-                    _mm512_loadu_si512(bp as *const _),
-                    _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(64) as *const i8),
-                ),
-                (
-                    _mm512_loadu_si512(bp.add(72) as *const _),
-                    _mm512_maskz_loadu_epi8(GROUP_TAIL, bp.add(136) as *const i8),
-                ),
-            ]
-        };
+        // SAFETY: blocks i..i + 8 < n lie inside the row.
+        let groups = unsafe { q4_step_weights(p.wrapping_add(18 * i)) };
         let dw = _mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutex2var_epi8(
             groups[0].0,
             sidx,
@@ -463,57 +490,18 @@ fn dot_cols_q4_0<const C: usize>(w: &[BlockQ4_0], x: [&Q8Activations; C]) -> [f3
             )
         });
         for (a, x) in acc.iter_mut().zip(&x) {
-            // SAFETY: n >= i + 8 blocks of every x: groups g, g + 1 are whole
-            // and inside its group arrays, blocks i..i + 8 have scales in x.d.
-            let (y, bias, dy) = unsafe {
-                let gy = x.qs_groups.as_ptr().add(GROUP * QK * g);
-                let bg = x.bias_groups.as_ptr();
-                (
-                    [0, 1, 2, 3].map(|k| _mm512_loadu_si512(gy.add(64 * k) as *const _)),
-                    [0, 1].map(|h| _mm512_loadu_si512(bg.add(16 * (g + h)) as *const _)),
-                    _mm256_loadu_ps(x.d.as_ptr().add(i)),
-                )
-            };
+            // SAFETY: n >= i + 8 blocks of every x.
+            let (y, bias, dy) = unsafe { q4_step_acts(x, i) };
             let sc = _mm512_castps256_ps512(_mm256_mul_ps(dw, dy));
-            for (h, (lo, hi)) in nibbles.into_iter().enumerate() {
-                let s = _mm512_dpbusd_epi32(
-                    _mm512_dpbusd_epi32(bias[h], lo, y[2 * h]),
-                    hi,
-                    y[2 * h + 1],
-                );
-                *a = _mm512_fmadd_ps(
-                    _mm512_cvtepi32_ps(s),
-                    _mm512_permutexvar_ps(lanes[h], sc),
-                    *a,
-                );
+            for (h, nib) in nibbles.into_iter().enumerate() {
+                *a = q4_group_fma(*a, nib, (y[2 * h], y[2 * h + 1]), bias[h], lanes[h], sc);
             }
         }
         i += 8;
     }
     let mut out = [0.0f32; C];
-    for ((o, mut a), x) in out.iter_mut().zip(acc).zip(x) {
-        let mut j = i;
-        while j + 2 <= n {
-            // SAFETY: blocks j, j + 1 < n lie inside the row (36 bytes from
-            // block j) and inside x's arrays (64 quants, 16 scales, 16 sums).
-            let (s, scale) = unsafe {
-                let b = p.add(18 * j);
-                (
-                    q4_pair_ints(
-                        b,
-                        _mm512_loadu_si512(x.qs.as_ptr().add(QK * j) as *const _),
-                        _mm512_loadu_si512(x.bias8.as_ptr().add(8 * j) as *const _),
-                    ),
-                    pair_scales(b, 9, _mm512_loadu_ps(x.d8.as_ptr().add(8 * j))),
-                )
-            };
-            a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, a);
-            j += 2;
-        }
-        *o = _mm512_reduce_add_ps(a);
-        if j < n {
-            *o += scalar::dot_q4_0_blocks(&w[j..n], &x.blocks[j..n]);
-        }
+    for ((o, a), x) in out.iter_mut().zip(acc).zip(x) {
+        *o = q4_finish(a, w, x, i, n);
     }
     out
 }
