@@ -45,8 +45,9 @@ const LINE: usize = 16;
 /// `sum x` over each thread's chunk read as 8 interleaved streams (one
 /// line from each of 8 equal parts per step): the most read bandwidth
 /// found here. Read streams per core are what DRAM reads scale with on
-/// this kind of machine (2 threads: 1, 2, 4, 8 streams gave 16.8, 20.1,
-/// 22.9, 24.7 GiB/s); the fast string copy behind [`copy`] moves more.
+/// this kind of machine (2 threads, in a scratch test of AVX-512 loops that
+/// is not part of the repository: 1, 2, 4, 8 streams gave 16.8, 20.1, 22.9,
+/// 24.7 GiB/s); the fast string copy behind [`copy`] moves more.
 pub fn read8(a: &[f32]) -> f32 {
     parallel::pool().install(|| a.par_chunks(chunk(a.len())).map(sum8).sum())
 }

@@ -147,17 +147,17 @@ impl Q8Activations {
         let parts = self
             .qs_groups
             .chunks_exact_mut(GROUP * QK)
-            .zip(self.bias_groups.chunks_exact_mut(GROUP * 4));
-        for (blocks, (qs, bias)) in self.blocks.chunks_exact(GROUP).zip(parts) {
+            .zip(self.bias_groups.chunks_exact_mut(GROUP * 4))
+            .zip(self.bias8.chunks_exact(GROUP * 8));
+        for (blocks, ((qs, bias), bias8)) in self.blocks.chunks_exact(GROUP).zip(parts) {
             let (lo, hi) = qs.split_at_mut(GROUP * QK / 2);
-            for (k, b) in blocks.iter().enumerate() {
+            for (k, (b, b8)) in blocks.iter().zip(bias8.chunks_exact(8)).enumerate() {
                 lo[16 * k..16 * k + 16].copy_from_slice(&b.qs[..16]);
                 hi[16 * k..16 * k + 16].copy_from_slice(&b.qs[16..]);
+                // Lane l of a group takes elements 4l.. and 16 + 4l..: the
+                // block's 4-element lanes l and l + 4.
                 for l in 0..4 {
-                    let sum: i32 = (0..4)
-                        .map(|e| b.qs[4 * l + e] as i32 + b.qs[16 + 4 * l + e] as i32)
-                        .sum();
-                    bias[4 * k + l] = -8 * sum;
+                    bias[4 * k + l] = b8[l] + b8[l + 4];
                 }
             }
         }

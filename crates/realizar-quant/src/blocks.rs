@@ -117,10 +117,12 @@ pub trait QuantBlock: Pod + std::fmt::Debug + Send + Sync {
     /// This format's row-times-activations dot kernel in the table `k`.
     fn dot_kernel(k: &QuantKernels) -> fn(&[Self], &Q8Activations) -> f32;
 
-    /// This format's 4-rows-at-once dot kernel in the table `k`, if it has one.
+    /// This format's [`ROWS`](crate::kernels::ROWS)-rows-at-once dot kernel
+    /// in the table `k`, if it has one.
     fn dot_rows_kernel(k: &QuantKernels) -> Option<DotRows<Self>>;
 
-    /// This format's one-row-many-vectors dot kernel in the table `k`, if it has one.
+    /// This format's one-row-[`COLS`](crate::kernels::COLS)-vectors dot
+    /// kernel in the table `k`, if it has one.
     fn dot_cols_kernel(k: &QuantKernels) -> Option<DotCols<Self>>;
 }
 
